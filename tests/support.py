@@ -1,0 +1,45 @@
+"""Helpers shared by the tests: free ports and a customer talking to Rasa's REST channel."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from typing import Any
+
+import requests
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Customer:
+    """One customer talking to the bot through Rasa's REST channel."""
+
+    def __init__(self, rasa_url: str) -> None:
+        self.url = f"{rasa_url}/webhooks/rest/webhook"
+        self.sender = "customer-" + uuid.uuid4().hex[:12]
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        """Send one message; the bot's replies."""
+        response = requests.post(self.url, json={"sender": self.sender, "message": text}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def press(self, replies: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:
+        """Press the button called `title` among `replies`."""
+        buttons = [b for r in replies for b in r.get("buttons", [])]
+        payload = next(b["payload"] for b in buttons if b["title"] == title)
+        return self.say(payload)
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    """All reply texts joined, for assertions."""
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def button_titles(replies: list[dict[str, Any]]) -> list[str]:
+    return [b["title"] for r in replies for b in r.get("buttons", [])]
