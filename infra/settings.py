@@ -57,6 +57,11 @@ class Settings:
         rasa_token: the token that guards Rasa's HTTP API (generated into data_dir if unset).
         max_message_chars: longest customer message the bot reads; longer ones are kept
             in the transcript but the customer is asked to shorten them.
+        desk_port: the web app (agent desk, widget files, demo page).
+        public_rasa_url: the Rasa address browsers use for socket.io (the widget's server URL).
+        repeat_window_days: earlier unresolved contacts within this window make a repeat contact.
+        queue_limit: with this many waiting, new handoffs become tickets instead of queueing.
+        average_handle_minutes: an agent's time per conversation, for the estimated wait.
     """
 
     redis_url: str
@@ -68,6 +73,11 @@ class Settings:
     action_port: int
     rasa_token: str
     max_message_chars: int
+    desk_port: int
+    public_rasa_url: str
+    repeat_window_days: float
+    queue_limit: int
+    average_handle_minutes: float
 
     @property
     def redis(self) -> RedisSettings:
@@ -87,4 +97,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         action_port=int(env.get("ACTION_PORT", "5055")),
         rasa_token=env.get("RASA_TOKEN", ""),
         max_message_chars=int(env.get("MAX_MESSAGE_CHARS", "1000")),
+        desk_port=int(env.get("DESK_PORT", "8080")),
+        public_rasa_url=env.get("PUBLIC_RASA_URL", f"http://localhost:{env.get('RASA_PORT', '5005')}"),
+        repeat_window_days=float(env.get("REPEAT_WINDOW_DAYS", "7")),
+        queue_limit=int(env.get("QUEUE_LIMIT", "20")),
+        average_handle_minutes=float(env.get("AVERAGE_HANDLE_MINUTES", "4")),
     )

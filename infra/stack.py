@@ -66,6 +66,11 @@ def start_action_server(settings: Settings, log: Path) -> subprocess.Popen:
     return _spawn([str(APP_PYTHON), "-m", "actions.server"], service_env(settings), log)
 
 
+def start_desk(settings: Settings, log: Path) -> subprocess.Popen:
+    """The web app: agent desk, widget files, demo store page."""
+    return _spawn([str(APP_PYTHON), "-m", "desk.server"], service_env(settings), log)
+
+
 def start_rasa(settings: Settings, log: Path, model: Path = MODEL_PATH) -> subprocess.Popen:
     """The Rasa server with the REST and socket.io channels and a token-guarded HTTP API."""
     command = [
@@ -131,6 +136,10 @@ class Stack:
     def rasa_url(self) -> str:
         return f"http://localhost:{self.settings.rasa_port}"
 
+    @property
+    def desk_url(self) -> str:
+        return f"http://localhost:{self.settings.desk_port}"
+
     def start(self) -> list[str]:
         """Start everything and wait until it answers; returns what was done, for printing."""
         notes = []
@@ -139,6 +148,8 @@ class Stack:
         notes.append(import_sample_kb_if_empty(self.settings))
         self.processes["rasa"] = start_rasa(self.settings, self.logs / "rasa.log")
         self.start_actions()
+        self.processes["desk"] = start_desk(self.settings, self.logs / "desk.log")
+        wait_until_up(f"{self.desk_url}/health", self.processes["desk"], self.logs / "desk.log")
         wait_until_up(f"{self.rasa_url}/", self.processes["rasa"], self.logs / "rasa.log", timeout=300)
         return notes
 
@@ -178,6 +189,7 @@ def main() -> None:
             f"  Rasa socket.io  {running.rasa_url}/socket.io\n"
             f"  Rasa HTTP API   {running.rasa_url}/ (token: {token_source})\n"
             f"  Action server   http://localhost:{settings.action_port}/webhook\n"
+            f"  Demo store page {running.desk_url}/demo  (the chat widget)\n"
             f"  Logs            {running.logs}/\n"
             "Press Ctrl-C to stop.",
             flush=True,

@@ -19,13 +19,15 @@ def free_port() -> int:
 class Customer:
     """One customer talking to the bot through Rasa's REST channel."""
 
-    def __init__(self, rasa_url: str) -> None:
+    def __init__(self, rasa_url: str, metadata: dict[str, Any] | None = None) -> None:
         self.url = f"{rasa_url}/webhooks/rest/webhook"
         self.sender = "customer-" + uuid.uuid4().hex[:12]
+        self.metadata = metadata or {}
 
     def say(self, text: str) -> list[dict[str, Any]]:
-        """Send one message; the bot's replies."""
-        response = requests.post(self.url, json={"sender": self.sender, "message": text}, timeout=60)
+        """Send one message (with this customer's metadata, as the widget would); the bot's replies."""
+        body = {"sender": self.sender, "message": text, "metadata": self.metadata}
+        response = requests.post(self.url, json=body, timeout=60)
         response.raise_for_status()
         return response.json()
 

@@ -1,0 +1,1 @@
+"""Handoffs to people: the durable queue in Redis, contact history, the context summary."""

@@ -1,0 +1,42 @@
+"""Facts customers give in passing (orders, e-mails, dates, amounts), and masking of secrets."""
+
+from __future__ import annotations
+
+import re
+
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+ORDER = re.compile(r"(?:\border\b|\bord\b|#)\s*(?:no\.?|number|num|id)?\s*[:#]?\s*([A-Z]{0,4}-?\d[\w-]{3,19})\b", re.I)
+AMOUNT = re.compile(r"(?:[£$€]\s?\d[\d,]*(?:\.\d{1,2})?|\b\d[\d,]*(?:\.\d{1,2})?\s?(?:pounds|dollars|euros|eur|gbp|usd)\b)", re.I)
+DATE = re.compile(
+    r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+    r"|(?:yesterday|today|last\s+(?:week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday))"
+    r"|\d+\s+(?:days?|weeks?|months?)\s+ago)\b", re.I,
+)
+# 13-19 digits, optionally grouped by spaces or dashes: card numbers.
+CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+SECRET = re.compile(r"\b(password|passcode|pwd|pin|cvv|cvc|security code)\b(\s*(?:is|:|=)?\s*)(\S+)", re.I)
+
+
+def mask_secrets(text: str) -> str:
+    """Card numbers keep their last four digits; passwords, PINs and CVVs are hidden."""
+    def card(match: re.Match) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        return f"[card ending {digits[-4:]}]"
+
+    return SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}[hidden]", CARD.sub(card, text))
+
+
+def extract_facts(text: str) -> dict[str, list[str]]:
+    """Order numbers, e-mails, dates and amounts mentioned in `text` (secrets masked first)."""
+    clean = mask_secrets(text)
+    return {
+        "orders": [m.upper() for m in ORDER.findall(clean)],
+        "emails": [m.lower() for m in EMAIL.findall(clean)],
+        "dates": DATE.findall(clean),
+        "amounts": AMOUNT.findall(clean),
+    }
+
+
+def merge_facts(into: dict[str, list[str]], more: dict[str, list[str]]) -> dict[str, list[str]]:
+    """`into` plus the new values of `more`, without repeats, order kept."""
+    return {key: list(dict.fromkeys(into.get(key, []) + more.get(key, []))) for key in set(into) | set(more)}

@@ -1,0 +1,47 @@
+"""What happened in each customer turn of a conversation, kept in Redis for detection and summaries."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+import redis
+
+KEEP_TURNS = 200
+KEEP_SECONDS = 7 * 24 * 3600  # as long as Rasa keeps the tracker
+
+
+@dataclass
+class TurnRecord:
+    """One customer message and what the bot made of it."""
+
+    text: str
+    intent: str = ""
+    outcome: str = ""  # "answer" | "clarify" | "dont_know" | "handoff" | "" (small talk etc.)
+    entries: list[str] = field(default_factory=list)  # KB entries shown in reply
+    feedback: str = ""  # "yes" | "no" | "" : the reaction to the previous answer
+    level: str = "none"  # frustration level after this turn
+    at: float = field(default_factory=time.time)
+
+
+class TurnLog:
+    """Appends and reads a conversation's turns (bounded in number and time)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+
+    @staticmethod
+    def _key(sender_id: str) -> str:
+        return f"turns:{sender_id}"
+
+    def append(self, sender_id: str, turn: TurnRecord) -> None:
+        key = self._key(sender_id)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.rpush(key, json.dumps(asdict(turn)))
+        pipe.ltrim(key, -KEEP_TURNS, -1)
+        pipe.expire(key, KEEP_SECONDS)
+        pipe.execute()
+
+    def all(self, sender_id: str) -> list[TurnRecord]:
+        return [TurnRecord(**json.loads(raw)) for raw in self._redis.lrange(self._key(sender_id), 0, -1)]

@@ -1,0 +1,65 @@
+"""A dialogue policy for handoffs: while a person has the chat, or while the bot is taking down
+contact details for a ticket, every customer message goes to one action and the bot says nothing else.
+
+The action server sets the slot `handoff_state` ("with_agent" / "collecting_contact"); the desk
+clears it when the agent gives the chat back or resolves it. Rules cannot say "any intent", so this
+small policy does, with a priority above the RulePolicy's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.core.policies.policy import Policy, PolicyPrediction
+
+# What a new customer message triggers in each handoff state.
+ROUTES = {"with_agent": "action_relay_to_agent", "collecting_contact": "action_take_ticket"}
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
+)
+class HandoffPolicy(Policy):
+    """Routes messages by the `handoff_state` slot; abstains otherwise."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"priority": 6}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Optional[Any] = None,
+    ) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        return self._resource  # nothing to learn
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        route = ROUTES.get(tracker.get_slot("handoff_state") or "")
+        if route:
+            previous = tracker.latest_action_name
+            # A new customer message goes to the route; after the route, wait for the next one.
+            chosen = route if previous == ACTION_LISTEN_NAME else ACTION_LISTEN_NAME if previous == route else None
+            if chosen:
+                probabilities[domain.index_for_action(chosen)] = 1.0
+        return self._prediction(probabilities)

@@ -1,0 +1,99 @@
+"""Frustration, requests for a person, repeat contacts and offline tickets, end to end.
+
+Customers talk through Rasa's REST channel; what the desk sees is read from Redis, where the
+desk reads it too.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from handoff.contacts import ContactHistory
+from handoff.presence import AGENTS_KEY, heartbeat
+from handoff.queue import HandoffQueue
+from handoff.records import PRIORITY_NORMAL
+from infra.redis_client import connect
+from tests.e2e.conftest import RunningStack
+from tests.support import Customer, texts
+
+
+@pytest.fixture
+def desk_redis(running_stack: RunningStack):
+    """The stack's Redis, with an agent online and an empty queue."""
+    client = connect(running_stack.settings.redis)
+    for key in client.scan_iter("handoff:*"):
+        client.delete(key)
+    heartbeat(client, "alice")
+    yield client
+    client.delete(AGENTS_KEY)
+
+
+def test_an_angry_customer_is_handed_off_within_two_turns_with_order_and_quote(running_stack, desk_redis):
+    customer = Customer(running_stack.rasa_url)
+    customer.say("my order #MM-48213 still hasn't arrived after two weeks")
+    second = customer.say("THIS IS RIDICULOUS!!! Your service is useless, where is my order???")
+    assert "connecting you with a person" in texts(second)
+    handoff = HandoffQueue(desk_redis).open_for(customer.sender)
+    assert handoff is not None and handoff.state == "queued"
+    assert handoff.ticket in texts(second)
+    assert "MM-48213" in handoff.summary["facts"]["orders"]
+    assert any("RIDICULOUS" in reason["quote"] for reason in handoff.reasons)
+    assert handoff.priority > PRIORITY_NORMAL
+    assert "Here's what I've passed on" in texts(second) and "MM-48213" in texts(second)
+
+
+def test_asking_for_a_human_hands_off_at_once(running_stack, desk_redis):
+    customer = Customer(running_stack.rasa_url)
+    replies = customer.say("I want a human")
+    handoff = HandoffQueue(desk_redis).open_for(customer.sender)
+    assert handoff is not None
+    assert [r["kind"] for r in handoff.reasons] == ["human_request"]
+    assert f"Your ticket number is {handoff.ticket}" in texts(replies)
+    assert "You're number 1 in line" in texts(replies)
+    # While waiting, the customer can still ask the KB; the exchange joins the transcript.
+    answer = customer.say("How long does a refund take?")
+    assert running_stack.store().get("refund-timing").answer in texts(answer)
+    lines = [line.text for line in HandoffQueue(desk_redis).transcript(handoff.ticket)]
+    assert "I want a human" in lines and "How long does a refund take?" in lines
+
+
+def test_a_third_contact_in_a_week_is_greeted_as_a_repeat_and_queued_first(running_stack, desk_redis):
+    calm = Customer(running_stack.rasa_url)
+    calm.say("can I speak to someone please")
+    email = f"sam-{uuid.uuid4().hex[:6]}@example.com"
+    for _ in range(2):  # two earlier conversations that did not solve it
+        earlier = Customer(running_stack.rasa_url, {"customer": {"id": "c-42", "name": "Sam", "email": email}})
+        earlier.say("my refund hasn't arrived")
+    third = Customer(running_stack.rasa_url, {"customer": {"id": "c-42", "name": "Sam", "email": email}})
+    greeting = texts(third.say("hello"))
+    assert "Welcome back, Sam" in greeting and "twice" in greeting
+    assert "talk to a person" in greeting
+    third.say("/request_human")
+    queue = HandoffQueue(desk_redis)
+    waiting = [h.sender_id for h in queue.waiting()]
+    assert waiting.index(third.sender) < waiting.index(calm.sender)
+    handoff = queue.open_for(third.sender)
+    assert handoff.repeat_contacts == 2
+    assert len(handoff.summary["earlier"]) == 2
+    history = ContactHistory(desk_redis).get(third.sender)
+    assert history.outcome == "handed_off" and history.ticket == handoff.ticket
+
+
+def test_with_no_agent_online_a_ticket_is_taken_and_kept(running_stack, desk_redis):
+    desk_redis.delete(AGENTS_KEY)
+    customer = Customer(running_stack.rasa_url)
+    replies = customer.say("I need to talk to a person about a broken sofa")
+    assert "no one from our team is online" in texts(replies)
+    queue = HandoffQueue(desk_redis)
+    [ticket] = [h for h in queue.offline_tickets() if h.sender_id == customer.sender]
+    assert ticket.ticket in texts(replies)
+    assert "couldn't see an e-mail" in texts(customer.say("it's urgent"))
+    assert "within 24 hours" in texts(customer.say("sam@example.com or +44 7700 900123"))
+    stored = queue.get(ticket.ticket)
+    assert "sam@example.com" in stored.contact_details
+    # The conversation goes back to the bot afterwards.
+    assert running_stack.store().get("refund-timing").answer in texts(customer.say("How long does a refund take?"))
+    assert time.time() < stored.deadline_at <= time.time() + 24 * 3600

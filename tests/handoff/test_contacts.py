@@ -1,0 +1,28 @@
+"""Contact history: conversations found again by any identity."""
+
+import time
+
+from handoff.contacts import ABANDONED_AFTER_SECONDS, ContactHistory, identities
+
+
+def test_identities_from_what_the_site_and_chat_told_us():
+    keys = identities({"id": "c1", "email": " Sam@Example.com ", "orders": ["MM-1"], "browser_id": "b9"})
+    assert keys == ["id:c1", "email:sam@example.com", "order:MM-1", "browser:b9"]
+
+
+def test_earlier_contacts_are_found_by_any_shared_identity(redis_client):
+    history = ContactHistory(redis_client)
+    history.touch("conv1", ["email:sam@example.com"], entries=["refund-timing"], topic="my refund")
+    history.touch("conv2", ["order:MM-1"], topic="where is my order")
+    history.set_outcome("conv2", "resolved")
+    history.touch("other", ["email:bob@example.com"])
+    found = history.earlier(["email:sam@example.com", "order:MM-1"], since=time.time() - 3600, exclude="conv3")
+    assert [c.sender_id for c in found] == ["conv1", "conv2"]
+    assert found[0].topic == "my refund" and found[0].entries == ["refund-timing"]
+    assert found[1].outcome == "resolved"
+
+
+def test_a_long_silent_open_conversation_counts_as_abandoned(redis_client):
+    contact = ContactHistory(redis_client).touch("c", ["id:1"])
+    assert contact.effective_outcome(time.time()) == "open"
+    assert contact.effective_outcome(time.time() + ABANDONED_AFTER_SECONDS + 1) == "abandoned"

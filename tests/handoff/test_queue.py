@@ -1,0 +1,68 @@
+"""The handoff queue against a real Redis."""
+
+import threading
+
+from handoff.queue import HandoffQueue
+from handoff.records import PRIORITY_HIGH, PRIORITY_NORMAL, PRIORITY_RAISED, Line
+
+
+def create(queue: HandoffQueue, sender: str, priority: int = PRIORITY_NORMAL, **kw):
+    fields = dict(sender_id=sender, channel="rest", customer={}, priority=priority, reasons=[], summary={"text": "s"})
+    fields.update(kw)
+    return queue.create([Line("customer", f"hello from {sender}")], **fields)
+
+
+def test_queue_orders_by_priority_then_age(redis_client):
+    queue = HandoffQueue(redis_client)
+    calm = create(queue, "calm")
+    repeat = create(queue, "repeat", PRIORITY_RAISED)
+    angry = create(queue, "angry", PRIORITY_HIGH)
+    later_calm = create(queue, "later")
+    assert [h.ticket for h in queue.waiting()] == [angry.ticket, repeat.ticket, calm.ticket, later_calm.ticket]
+    assert queue.position(calm.ticket) == 3
+    assert angry.deadline_at - angry.created_at < calm.deadline_at - calm.created_at
+
+
+def test_handoff_is_durable_with_its_transcript(redis_client):
+    queue = HandoffQueue(redis_client)
+    made = create(queue, "s1", reasons=[{"kind": "words", "detail": "d", "quote": "q"}])
+    queue.append(made.ticket, Line("agent", "Hi, I'm Alice", name="Alice"))
+    again = HandoffQueue(redis_client).get(made.ticket)
+    assert again == made
+    assert [line.text for line in queue.transcript(made.ticket)] == ["hello from s1", "Hi, I'm Alice"]
+    assert queue.open_for("s1").ticket == made.ticket
+
+
+def test_exactly_one_of_many_simultaneous_claims_wins(redis_client):
+    queue = HandoffQueue(redis_client)
+    ticket = create(queue, "s1").ticket
+    results: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def claim(agent: str) -> None:
+        barrier.wait()
+        results.append(HandoffQueue(redis_client).claim(ticket, agent))
+
+    threads = [threading.Thread(target=claim, args=(f"agent{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 1
+    handoff = queue.get(ticket)
+    assert handoff.state == "assigned" and handoff.agent.startswith("agent")
+    assert queue.waiting() == []
+
+
+def test_offline_ticket_requeue_and_close(redis_client):
+    queue = HandoffQueue(redis_client)
+    offline = create(queue, "night", as_ticket=True)
+    assert offline.state == "ticket" and queue.waiting() == []
+    assert [h.ticket for h in queue.offline_tickets()] == [offline.ticket]
+    assert offline.deadline_at - offline.created_at == 24 * 3600
+    queued = create(queue, "day")
+    assert queue.claim(queued.ticket, "alice")
+    queue.requeue(queued.ticket, "supervisors")
+    assert queue.get(queued.ticket).audience == "supervisors" and queue.position(queued.ticket) == 1
+    queue.close(queued.ticket, "resolved")
+    assert queue.get(queued.ticket).state == "resolved" and queue.open_for("day") is None

@@ -1,0 +1,37 @@
+"""The context summary: who, the issue, facts, what was tried, why; secrets masked."""
+
+import time
+
+from handoff.contacts import Contact
+from handoff.facts import extract_facts, mask_secrets
+from handoff.summary import SummaryInput, build_summary
+from handoff.turns import TurnRecord
+
+
+def test_facts_are_found_and_secrets_masked():
+    text = "Order #MM-48213 from 3 days ago, £45.99, card 4111 1111 1111 1234, password is hunter2, me@x.com"
+    facts = extract_facts(text)
+    assert facts == {"orders": ["MM-48213"], "emails": ["me@x.com"], "dates": ["3 days ago"], "amounts": ["£45.99"]}
+    masked = mask_secrets(text)
+    assert "4111" not in masked and "[card ending 1234]" in masked and "hunter2" not in masked
+
+
+def test_summary_tells_the_story_in_a_few_lines():
+    turns = [
+        TurnRecord("where is my refund for order #MM-10042? card 4111 1111 1111 1234", "kb_question", "answer", ["refund-timing"]),
+        TurnRecord("no", "deny", "", feedback="no", level="rising"),
+        TurnRecord("USELESS!!!", "kb_question", "handoff", level="high"),
+    ]
+    earlier = [Contact("old", time.time() - 2 * 86400, time.time() - 2 * 86400, topic="refund late", outcome="handed_off")]
+    reasons = [{"kind": "tone", "detail": "shouting", "quote": "USELESS!!!"}]
+    summary = build_summary(SummaryInput(
+        {"name": "Sam", "email": "sam@example.com"}, turns, earlier, reasons,
+        {"refund-timing": ("How long does a refund take?", "refunds")}, ["refund-not-received"],
+    ))
+    assert summary["who"]["earlier_contacts"] == 1
+    assert summary["category"] == "refunds / complaint"
+    assert summary["facts"]["orders"] == ["MM-10042"]
+    assert summary["tried"] == [{"entry": "refund-timing", "title": "How long does a refund take?", "reaction": "no"}]
+    assert "4111" not in summary["text"] and "USELESS!!!" in summary["text"]
+    assert summary["text"].startswith("Sam (sam@example.com), 1 earlier contact(s)")
+    assert len(summary["text"].splitlines()) <= 7
