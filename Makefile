@@ -5,7 +5,8 @@ SHELL := /bin/bash
 APP_VENV  := .venv
 RASA_VENV := .venv-rasa
 APP_PY    := $(APP_VENV)/bin/python
-RASA      := PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python -m rasa_ext.server
+RASA_ENV  := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false
+RASA      := $(RASA_ENV) $(RASA_VENV)/bin/python -m rasa_ext.server
 MODEL     := models/current.tar.gz
 RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml')
 EVAL_DIR  := .data/eval
@@ -16,9 +17,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help setup train run test test-unit test-e2e test-stories validate eval bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(APP_VENV)/.installed $(RASA_VENV)/.installed ## Create both environments with pinned dependencies
+setup: $(APP_VENV)/.installed $(RASA_VENV)/.installed widget/node_modules/.installed ## Create both environments with pinned dependencies
 
 # torch first and alone: the CPU build on this machine's disk, not gigabytes of CUDA wheels.
 $(APP_VENV)/.installed: requirements/app.txt pyproject.toml
@@ -26,6 +27,11 @@ $(APP_VENV)/.installed: requirements/app.txt pyproject.toml
 	$(APP_PY) -m pip install -q torch==2.13.0
 	$(APP_PY) -m pip install -q -r requirements/app.txt
 	$(APP_PY) -m pip install -q --no-deps -e .
+	touch $@
+
+# The widget's socket.io client (and the minifier its size check uses), pinned by package-lock.json.
+widget/node_modules/.installed: widget/package.json widget/package-lock.json
+	npm ci --prefix widget --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt
@@ -59,12 +65,16 @@ test-e2e: setup train ## End-to-end tests through the real Redis, action server 
 test: setup train validate test-stories ## Everything CI runs
 	$(APP_PY) -m pytest -q
 
-eval: setup ## Tuning figures on ../shared/eval (BANKING77, BANKING77-OOS)
+BITEXT := $(SHARED_EVAL)/bitext/bitext_8k_customer_service.csv
+
+eval: setup train ## Tuning figures on ../shared/eval (BANKING77, BANKING77-OOS, Bitext)
 	$(APP_PY) -m kb.eval_sets $(EVAL_DIR) --source $(SHARED_EVAL)
 	$(APP_VENV)/bin/kb eval --kb $(EVAL_DIR)/banking77/kb.yml --queries $(EVAL_DIR)/banking77/queries.csv
 	$(APP_VENV)/bin/kb eval --kb $(EVAL_DIR)/banking77_oos/kb.yml --queries $(EVAL_DIR)/banking77_oos/queries.csv
+	$(RASA_ENV) $(RASA_VENV)/bin/python -m rasa_ext.parse_batch $(MODEL) $(BITEXT) $(EVAL_DIR)/bitext_intents.jsonl --text-column utterance
+	$(APP_PY) -m detection.evaluate --bitext $(BITEXT) --intents $(EVAL_DIR)/bitext_intents.jsonl
 
-bench: setup train ## Latency report (bench/report.md with plots)
+bench: setup train ## Latency report (.data/bench/report.md with plots)
 	$(APP_PY) -m bench.latency
 
 clean: ## Remove environments, models and local data
