@@ -62,7 +62,7 @@ def test_asking_for_a_human_hands_off_at_once(running_stack, desk_redis):
 
 def test_a_third_contact_in_a_week_is_greeted_as_a_repeat_and_queued_first(running_stack, desk_redis):
     calm = Customer(running_stack.rasa_url)
-    calm.say("can I speak to someone please")
+    calm.say("can I speak to a person please")
     email = f"sam-{uuid.uuid4().hex[:6]}@example.com"
     for _ in range(2):  # two earlier conversations that did not solve it
         earlier = Customer(running_stack.rasa_url, {"customer": {"id": "c-42", "name": "Sam", "email": email}})
