@@ -37,8 +37,12 @@ class RasaClient:
 
 
 def custom_message(payload: dict[str, Any]) -> dict[str, Any]:
-    """A BotUttered event that carries a custom payload (agent message, status, rating request)."""
-    return {"event": "bot", "text": None, "data": {"custom": payload}}
+    """A BotUttered event that carries a custom payload (agent message, status, rating request).
+
+    Rasa's socket.io channel passes a custom dict to `emit(...)` as keyword arguments, so the
+    payload travels under "data": the widget receives exactly `payload`.
+    """
+    return {"event": "bot", "text": None, "data": {"custom": {"data": payload}}}
 
 
 def slot(name: str, value: Any) -> dict[str, Any]:

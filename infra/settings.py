@@ -79,6 +79,18 @@ class Settings:
     queue_limit: int
     average_handle_minutes: float
 
+    def as_env(self) -> dict[str, str]:
+        """These settings as environment variables, for the processes the stack starts."""
+        return {
+            "REDIS_URL": self.redis.url, "LOCAL_REDIS_PORT": str(self.local_redis_port),
+            "DATA_DIR": str(self.data_dir), "EMBEDDING_MODEL": self.embedding_model,
+            "TORCH_THREADS": str(self.torch_threads), "RASA_PORT": str(self.rasa_port),
+            "ACTION_PORT": str(self.action_port), "RASA_TOKEN": self.rasa_token,
+            "MAX_MESSAGE_CHARS": str(self.max_message_chars), "DESK_PORT": str(self.desk_port),
+            "PUBLIC_RASA_URL": self.public_rasa_url, "REPEAT_WINDOW_DAYS": str(self.repeat_window_days),
+            "QUEUE_LIMIT": str(self.queue_limit), "AVERAGE_HANDLE_MINUTES": str(self.average_handle_minutes),
+        }
+
     @property
     def redis(self) -> RedisSettings:
         return RedisSettings(self.redis_url or f"redis://localhost:{self.local_redis_port}/0")

@@ -38,16 +38,17 @@ def rasa_token(settings: Settings) -> str:
 
 
 def service_env(settings: Settings) -> dict[str, str]:
-    """The environment both servers get: Redis split into the parts endpoints.yml reads."""
+    """The environment every server gets: all settings, plus Redis split into the parts
+    endpoints.yml reads, and the token (generated if unset) so all agree on it."""
     redis = settings.redis
     return {
         **os.environ,
-        "REDIS_URL": redis.url,
+        **settings.as_env(),
+        "RASA_TOKEN": rasa_token(settings),
         "REDIS_HOST": redis.host,
         "REDIS_PORT": str(redis.port),
         "REDIS_DB": str(redis.db),
         "REDIS_PASSWORD": redis.password,
-        "ACTION_PORT": str(settings.action_port),
         "PYTHONPATH": str(REPO_ROOT),
         "HF_HUB_OFFLINE": "1",
         "OMP_NUM_THREADS": str(settings.torch_threads),
@@ -190,6 +191,7 @@ def main() -> None:
             f"  Rasa HTTP API   {running.rasa_url}/ (token: {token_source})\n"
             f"  Action server   http://localhost:{settings.action_port}/webhook\n"
             f"  Demo store page {running.desk_url}/demo  (the chat widget)\n"
+            f"  Agent desk      {running.desk_url}/desk  (users: .venv/bin/python -m desk.users create NAME --role agent)\n"
             f"  Logs            {running.logs}/\n"
             "Press Ctrl-C to stop.",
             flush=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 from kb.entry import REQUIRED_FIELDS, Entry
 from kb.files import RawEntry
@@ -57,8 +58,12 @@ def _is_date(value: object) -> bool:
     return True
 
 
-def validate(raw_entries: list[RawEntry]) -> tuple[list[Entry], list[Problem]]:
-    """The valid entries and every problem found (empty when the whole set is sound)."""
+def validate(raw_entries: list[RawEntry], known_ids: Iterable[str] = ()) -> tuple[list[Entry], list[Problem]]:
+    """The valid entries and every problem found (empty when the whole set is sound).
+
+    `known_ids` are entries that exist elsewhere (the store, for an import that adds to it):
+    related ids may point at them.
+    """
     problems: list[Problem] = []
     entries: list[Entry] = []
     seen_ids: dict[str, str] = {}
@@ -79,10 +84,11 @@ def validate(raw_entries: list[RawEntry]) -> tuple[list[Entry], list[Problem]]:
             if other != entry.id:
                 problems.append(Problem(raw.source, entry.id, f"question variant {question!r} is also used by entry '{other}'"))
         entries.append(entry)
+    existing = set(known_ids) | set(seen_ids)
     for entry in entries:
         for related in entry.related:
             if related == entry.id:
                 problems.append(Problem(seen_ids[entry.id], entry.id, "relates to itself"))
-            elif related not in seen_ids:
+            elif related not in existing:
                 problems.append(Problem(seen_ids[entry.id], entry.id, f"related id '{related}' does not exist"))
     return entries, problems

@@ -45,3 +45,15 @@ def texts(replies: list[dict[str, Any]]) -> str:
 
 def button_titles(replies: list[dict[str, Any]]) -> list[str]:
     return [b["title"] for r in replies for b in r.get("buttons", [])]
+
+
+def shows(text: str, replies: list[dict[str, Any]]) -> bool:
+    """True when the replies carry `text`. Rasa's channels send each paragraph (split on a blank
+    line) as a message of its own, so paragraphs are looked for one by one, in order."""
+    said = texts(replies)
+    position = 0
+    for paragraph in text.strip().split("\n\n"):
+        position = said.find(paragraph.strip(), position)
+        if position < 0:
+            return False
+    return True

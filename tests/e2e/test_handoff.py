@@ -15,15 +15,14 @@ from handoff.contacts import ContactHistory
 from handoff.presence import AGENTS_KEY, heartbeat
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_NORMAL
-from infra.redis_client import connect
 from tests.e2e.conftest import RunningStack
-from tests.support import Customer, texts
+from tests.support import Customer, shows, texts
 
 
 @pytest.fixture
 def desk_redis(running_stack: RunningStack):
     """The stack's Redis, with an agent online and an empty queue."""
-    client = connect(running_stack.settings.redis)
+    client = running_stack.redis()
     for key in client.scan_iter("handoff:*"):
         client.delete(key)
     heartbeat(client, "alice")
@@ -55,7 +54,7 @@ def test_asking_for_a_human_hands_off_at_once(running_stack, desk_redis):
     assert "You're number 1 in line" in texts(replies)
     # While waiting, the customer can still ask the KB; the exchange joins the transcript.
     answer = customer.say("How long does a refund take?")
-    assert running_stack.store().get("refund-timing").answer in texts(answer)
+    assert shows(running_stack.store().get("refund-timing").answer, answer)
     lines = [line.text for line in HandoffQueue(desk_redis).transcript(handoff.ticket)]
     assert "I want a human" in lines and "How long does a refund take?" in lines
 
@@ -95,5 +94,5 @@ def test_with_no_agent_online_a_ticket_is_taken_and_kept(running_stack, desk_red
     stored = queue.get(ticket.ticket)
     assert "sam@example.com" in stored.contact_details
     # The conversation goes back to the bot afterwards.
-    assert running_stack.store().get("refund-timing").answer in texts(customer.say("How long does a refund take?"))
+    assert shows(running_stack.store().get("refund-timing").answer, customer.say("How long does a refund take?"))
     assert time.time() < stored.deadline_at <= time.time() + 24 * 3600

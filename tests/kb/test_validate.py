@@ -64,3 +64,8 @@ def test_a_file_that_is_not_kb_yaml_is_a_clear_error(tmp_path):
     (tmp_path / "bad.yml").write_bytes(b"\x00\xff binary")
     with pytest.raises(KBFileError, match="bad.yml"):
         read_raw_entries(tmp_path / "bad.yml")
+
+
+def test_related_ids_may_point_at_entries_known_elsewhere():
+    assert messages([raw(related=["elsewhere"])]) == ["kb.yml: track-order: related id 'elsewhere' does not exist"]
+    assert validate([raw(related=["elsewhere"])], known_ids={"elsewhere"})[1] == []

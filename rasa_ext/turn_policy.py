@@ -1,9 +1,13 @@
-"""A dialogue policy for handoffs: while a person has the chat, or while the bot is taking down
-contact details for a ticket, every customer message goes to one action and the bot says nothing else.
+"""The turn policy: one action per customer message, routed by the handoff state.
 
-The action server sets the slot `handoff_state` ("with_agent" / "collecting_contact"); the desk
-clears it when the agent gives the chat back or resolves it. Rules cannot say "any intent", so this
-small policy does, with a priority above the RulePolicy's.
+- While a person has the chat, or the bot is taking down contact details for a ticket, every
+  customer message goes to one action (the relay, or the ticket) and the bot says nothing else.
+  The action server sets the slot `handoff_state` ("with_agent" / "collecting_contact"); the desk
+  clears it. Rules cannot say "any intent", so this policy does.
+- After any action, wait for the customer. Every rule is one message -> one action; saying so here
+  keeps the RulePolicy's core fallback from running an action again when a turn began outside the
+  rules (after the relay or the ticket).
+Its priority is above the RulePolicy's, so it wins where it speaks; elsewhere it abstains.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ ROUTES = {"with_agent": "action_relay_to_agent", "collecting_contact": "action_t
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
-class HandoffPolicy(Policy):
-    """Routes messages by the `handoff_state` slot; abstains otherwise."""
+class TurnPolicy(Policy):
+    """Routes messages by the `handoff_state` slot and listens after every action."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -56,10 +60,13 @@ class HandoffPolicy(Policy):
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         route = ROUTES.get(tracker.get_slot("handoff_state") or "")
-        if route:
-            previous = tracker.latest_action_name
-            # A new customer message goes to the route; after the route, wait for the next one.
-            chosen = route if previous == ACTION_LISTEN_NAME else ACTION_LISTEN_NAME if previous == route else None
-            if chosen:
-                probabilities[domain.index_for_action(chosen)] = 1.0
+        previous = tracker.latest_action_name
+        if previous == ACTION_LISTEN_NAME:
+            chosen = route  # None: the rules pick the action for the message
+        elif previous in domain.user_actions or previous in ROUTES.values():
+            chosen = ACTION_LISTEN_NAME  # one action per message
+        else:
+            chosen = None  # Rasa's own actions (session start, ...) go their usual way
+        if chosen:
+            probabilities[domain.index_for_action(chosen)] = 1.0
         return self._prediction(probabilities)

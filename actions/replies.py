@@ -1,0 +1,167 @@
+"""The assistant's words: every message the KB actions send, built from entries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from actions.input_check import Problem
+from kb.entry import Entry
+
+Message = dict[str, Any]
+
+YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+HUMAN_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
+
+
+def choose_payload(entry_id: str) -> str:
+    """The button payload that asks for one entry."""
+    return "/kb_choose" + json.dumps({"entry_id": entry_id})
+
+
+def source_line(entry: Entry) -> str:
+    """Names the entry an answer comes from, linked when it has a link."""
+    return f"Source: [{entry.title}]({entry.link})" if entry.link else f"Source: {entry.title}"
+
+
+def answer(entry: Entry, lead: str = "") -> list[Message]:
+    """The entry's answer, its source, and the "did that answer" question."""
+    body = f"{lead}\n\n{entry.answer}" if lead else entry.answer
+    return [
+        {"text": f"{body}\n\n{source_line(entry)}"},
+        {"text": "Did that answer your question?", "buttons": YES_NO},
+    ]
+
+
+def clarify(entries: list[Entry]) -> list[Message]:
+    """One short question with the close entries as choices."""
+    buttons = [{"title": e.title, "payload": choose_payload(e.id)} for e in entries]
+    buttons.append({"title": "None of these", "payload": "/deny"})
+    return [{"text": "I found a few possible answers. Which one fits your question best?", "buttons": buttons}]
+
+
+def dont_know() -> list[Message]:
+    """An honest "I don't know", an invitation to rephrase, and the offer of a person."""
+    return [{
+        "text": "I'm sorry, I don't have an answer for that. Could you put it another way? "
+                "Or I can pass you to a person.",
+        "buttons": [HUMAN_BUTTON],
+    }]
+
+
+def exhausted() -> list[Message]:
+    """After the customer rejected what the KB had."""
+    return [{
+        "text": "I'm sorry I couldn't find the right answer. You can rephrase your question, "
+                "or I can pass you to a person who can help.",
+        "buttons": [HUMAN_BUTTON],
+    }]
+
+
+def glad(related: Entry | None) -> list[Message]:
+    """After a "yes": close the loop and anticipate the next likely question."""
+    if related is None:
+        return [{"text": "Great, glad that helped! Is there anything else I can do for you?"}]
+    return [{
+        "text": "Great, glad that helped! People who ask this often also ask:",
+        "buttons": [{"title": related.title, "payload": choose_payload(related.id)}],
+    }]
+
+
+def kb_unavailable() -> list[Message]:
+    """The knowledge base's store cannot be reached."""
+    return [{
+        "text": "I'm sorry, I can't reach our help centre right now. Your message is saved; "
+                "please try again in a few minutes, or I can pass you to a person.",
+        "buttons": [HUMAN_BUTTON],
+    }]
+
+
+INPUT_PROBLEMS: dict[Problem, str] = {
+    "empty": "It looks like your message was empty. What can I help you with?",
+    "not_text": "Sorry, I couldn't read that message. Could you type your question in words?",
+    "other_language": "Sorry, I can only answer in English for now. Could you ask in English, "
+                      "or would you like me to pass you to a person?",
+}
+
+
+def input_problem(problem: Problem, max_chars: int) -> list[Message]:
+    """Why a message could not be searched, and what to do instead."""
+    if problem == "too_long":
+        text = (f"Your message is longer than I can read at once ({max_chars:,} characters). "
+                "I've kept all of it with this conversation. Could you ask your main question "
+                "in a sentence or two?")
+        return [{"text": text}]
+    return [{"text": INPUT_PROBLEMS[problem]}]
+
+
+ABUSE_WARNING = (
+    "I want to help you, but I can't continue if the language is abusive. "
+    "Please keep it respectful, and let's sort this out together."
+)
+ABUSE_END = (
+    "I'm ending this chat now. If you'd like help later, you're welcome to contact us again."
+)
+
+
+def acknowledge(restated: str) -> Message:
+    """Rising frustration: acknowledge, apologise once, restate, offer a person."""
+    return {
+        "text": "I'm sorry this has been frustrating. Let me make sure I've understood: "
+                f"you're asking about \"{restated[:160]}\". If you'd rather talk to a person, just say so.",
+        "buttons": [HUMAN_BUTTON],
+    }
+
+
+def handoff_status(ticket: str, position: int | None, eta_minutes: int | None) -> Message:
+    """The machine-readable queue status the widget shows (and updates)."""
+    # Under "data": Rasa's socket.io channel emits a custom dict as keyword arguments.
+    return {"json_message": {"data": {"type": "handoff_status", "state": "queued", "ticket": ticket,
+                                      "position": position, "eta_minutes": eta_minutes}}}
+
+
+def queued(ticket: str, position: int, eta_minutes: int, summary_text: str) -> list[Message]:
+    """The handoff is queued: ticket, place in line, wait, and what the agent will see."""
+    return [
+        {"text": f"I'm connecting you with a person. Your ticket number is {ticket}. "
+                 f"You're number {position} in line; the wait is about {eta_minutes} minute"
+                 f"{'s' if eta_minutes != 1 else ''}. You can keep asking me questions meanwhile."},
+        {"text": f"Here's what I've passed on:\n\n{summary_text}\n\nAnything to add or correct?"},
+        handoff_status(ticket, position, eta_minutes),
+    ]
+
+
+def already_queued(ticket: str, position: int | None, eta_minutes: int | None) -> list[Message]:
+    """A second request while already waiting."""
+    where = f"You're number {position} in line, about {eta_minutes} min." if position else "A person has your chat."
+    return [{"text": f"You're already in line for a person (ticket {ticket}). {where}"},
+            handoff_status(ticket, position, eta_minutes)]
+
+
+def ticket_taken(ticket: str, why: str) -> list[Message]:
+    """Nobody can take the chat now: the request is a ticket; ask how to reach the customer."""
+    return [{"text": f"I'm sorry: {why}. I've opened ticket {ticket} with this whole conversation, so "
+                     "nothing is lost. Please leave your e-mail address or phone number and we'll "
+                     "get back to you within 24 hours."}]
+
+
+def contact_noted(ticket: str) -> list[Message]:
+    return [{"text": f"Thank you. Your contact details are on ticket {ticket}, and our team will get "
+                     "back to you within 24 hours. Is there anything else I can help with meanwhile?"}]
+
+
+def contact_missing() -> list[Message]:
+    return [{"text": "I've added that to your ticket, but I couldn't see an e-mail address or phone "
+                     "number in it. Could you type one, so we can reach you?"}]
+
+
+def repeat_greeting(name: str, count: int, topic: str) -> list[Message]:
+    """A returning customer with unresolved earlier contacts: say so and offer a person at once."""
+    times = {1: "once", 2: "twice"}.get(count, f"{count} times")
+    about = f" about \"{topic[:80]}\"" if topic else ""
+    hello = f"Welcome back, {name}." if name else "Welcome back."
+    return [{
+        "text": f"{hello} I see you contacted us {times} recently{about}; let's get it solved this time. "
+                "Would you like to talk to a person straight away?",
+        "buttons": [HUMAN_BUTTON, {"title": "I'll ask here", "payload": "/capabilities"}],
+    }]

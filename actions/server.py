@@ -1,0 +1,41 @@
+"""Runs the action server: one process that loads the model and index before it takes requests."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic
+
+from actions.runtime import knowledge_base, settings
+
+logger = logging.getLogger(__name__)
+
+
+def warm_up(*_: object) -> None:
+    """Load the model and build the index now; a failure here is logged, not fatal."""
+    try:
+        knowledge_base().ask("warm up")
+    except Exception as error:  # noqa: BLE001 - e.g. Redis down: the server still starts
+        logger.warning("Warm-up skipped: %s", error)
+
+
+def main() -> None:
+    """Serve the `actions` package on the configured port.
+
+    A single process on purpose: the model and index live in this process's memory, and
+    Sanic's worker processes would each load them again. Scale out with replicas instead.
+    """
+    logging.basicConfig(level=logging.INFO)
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    app = create_app(executor, cors_origins=None)
+    # Before the port opens, so the health check means "ready to answer".
+    app.register_listener(warm_up, "before_server_start")
+    app.prepare(host="0.0.0.0", port=settings().action_port, single_process=True, motd=False)
+    Sanic.serve_single(app)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Greetings and small talk; the greeting recognises a returning customer with an unresolved issue."""
+
+from __future__ import annotations
+
+import time
+
+from actions import replies
+from actions.customer_turn import CustomerTurnAction, Reply, TurnContext
+from actions.kb_answer import utter
+from actions.runtime import call_kb, knowledge_base, redis_client, settings
+from handoff.contacts import Contact, ContactHistory, identities
+
+RESPONSES = {"goodbye": "utter_goodbye", "thank": "utter_you_are_welcome", "bot_challenge": "utter_iamabot"}
+
+
+def unresolved_earlier(context: TurnContext) -> list[Contact]:
+    """The customer's other conversations in the repeat window that were not resolved."""
+    since = time.time() - settings().repeat_window_days * 86400
+    earlier = ContactHistory(redis_client()).earlier(identities(context.customer), since, exclude=context.sender_id)
+    return [c for c in earlier if c.effective_outcome(time.time()) != "resolved"]
+
+
+class ActionGreet(CustomerTurnAction):
+    """Greets; a repeat contact about an unresolved issue is told so and offered a person at once."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def respond(self, dispatcher, tracker, domain, context) -> Reply:
+        earlier = await call_kb(dispatcher, lambda: unresolved_earlier(context)) or []
+        if earlier:
+            topic = next((c.topic for c in reversed(earlier) if c.topic), "")
+            utter(dispatcher, replies.repeat_greeting(context.customer.get("name", ""), len(earlier), topic))
+            return Reply()
+        name = context.customer.get("name")
+        dispatcher.utter_message(response="utter_greet_name" if name else "utter_greet", name=name)
+        return Reply()
+
+
+class ActionSmallTalk(CustomerTurnAction):
+    """Goodbye, thanks and "are you a bot?": the domain's responses, after the usual judging."""
+
+    def name(self) -> str:
+        return "action_small_talk"
+
+    async def respond(self, dispatcher, tracker, domain, context) -> Reply:
+        dispatcher.utter_message(response=RESPONSES.get(context.intent, "utter_you_are_welcome"))
+        return Reply()
+
+
+class ActionCapabilities(CustomerTurnAction):
+    """Says what the assistant can help with, from the categories the KB holds now."""
+
+    def name(self) -> str:
+        return "action_capabilities"
+
+    async def respond(self, dispatcher, tracker, domain, context) -> Reply:
+        kb = knowledge_base()
+        categories = await call_kb(dispatcher, kb.categories)
+        if categories is None:
+            return Reply()
+        topics = ", ".join(categories[:-1]) + f" and {categories[-1]}" if len(categories) > 1 else "".join(categories)
+        about = f" about {topics}" if topics else ""
+        dispatcher.utter_message(
+            text=f"I can answer questions{about} from our help centre. Just ask in your own words. "
+                 "If I can't help, I'll pass you to a person."
+        )
+        return Reply()

@@ -1,0 +1,84 @@
+"""The Starlette application: the agent desk, the widget's static files and the demo page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import AsyncIterator
+
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from desk import events, routes_admin, routes_auth, routes_conversation, routes_queue
+from desk.auth import session_middleware, wants_json
+from desk.pages import render
+from desk.positions import run_position_pusher
+from desk.services import Services
+from infra.settings import REPO_ROOT, Settings, load_settings
+
+WIDGET_DIR = REPO_ROOT / "widget"
+DESK_STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("desk")
+
+
+def _problem(request: Request, status: int, message: str) -> Response:
+    """A clear message instead of a stack trace: JSON for the desk's scripts, a page for people."""
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    return render(request, "error.html", {"title": "Something's wrong", "message": message}, status)
+
+
+async def redis_down(request: Request, error: Exception) -> Response:
+    log.warning("Redis unreachable: %s", error)
+    return _problem(request, 503, "The desk's database (Redis) can't be reached. Nothing was changed "
+                                  "and nothing is lost; try again in a moment.")
+
+
+async def server_error(request: Request, error: Exception) -> Response:
+    log.exception("error serving %s", request.url.path, exc_info=error)
+    return _problem(request, 500, "Something went wrong on our side. Nothing was changed; try again.")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The whole web app for `settings` (read from the environment when not given)."""
+    settings = settings or load_settings()
+    shared = Services.create(settings)
+    demo_templates = Jinja2Templates(directory=str(WIDGET_DIR / "demo"))
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def demo(request: Request) -> Response:
+        # The demo store page, told where the Rasa server is (autoescaped by Jinja2).
+        return demo_templates.TemplateResponse(request, "index.html", {"rasa_url": settings.public_rasa_url})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Tells waiting customers their place in line, for as long as the app runs.
+        task = asyncio.create_task(run_position_pusher(shared))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    routes = [
+        Route("/health", health),
+        Route("/", demo),
+        Route("/demo", demo),
+        Mount("/widget", StaticFiles(directory=str(WIDGET_DIR / "src")), name="widget"),
+        Mount("/desk/static", StaticFiles(directory=str(DESK_STATIC)), name="desk-static"),
+        *routes_auth.routes, *routes_queue.routes, *routes_conversation.routes, *events.routes, *routes_admin.routes,
+    ]
+    app = Starlette(
+        routes=routes, middleware=[session_middleware(settings)], lifespan=lifespan,
+        exception_handlers={RedisError: redis_down, Exception: server_error},
+    )
+    app.state.services = shared
+    return app

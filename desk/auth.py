@@ -1,0 +1,89 @@
+"""Sessions and the guard every desk page and API goes through (login, role, CSRF)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import secrets
+from typing import Awaitable, Callable
+
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from desk.csrf import csrf_ok, csrf_token
+from desk.pages import render
+from desk.roles import Permission, allowed
+from desk.services import services
+from desk.users import User
+from infra.settings import Settings
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+SESSION_HOURS = 12
+
+
+def session_secret(settings: Settings) -> str:
+    """The key that signs session cookies: generated once into the data folder, readable only by us."""
+    path = settings.data_dir / "desk_secret"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def session_middleware(settings: Settings) -> Middleware:
+    """Signed cookie sessions; SameSite=strict keeps other sites' requests from carrying them."""
+    return Middleware(
+        SessionMiddleware, secret_key=session_secret(settings), session_cookie="desk_session",
+        max_age=SESSION_HOURS * 3600, same_site="strict",
+        # Secure cookies only when served over TLS (plain http on localhost would drop them).
+        https_only=settings.public_rasa_url.startswith("https://"),
+    )
+
+
+def log_in(request: Request, user: User) -> None:
+    """Start a fresh session for `user` (a new CSRF token too)."""
+    request.session.clear()
+    request.session["user"] = user.name
+    csrf_token(request)
+
+
+def wants_json(request: Request) -> bool:
+    """API calls and event streams get JSON errors; pages get redirects and HTML."""
+    path = request.url.path
+    return path.startswith("/desk/api/") or path.endswith("/events")
+
+
+def deny(request: Request, status: int, message: str) -> Response:
+    """A 401/403 as JSON for APIs, or as a page (401: the login page) for people."""
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    if status == 401:
+        return RedirectResponse(f"/desk/login?next={request.url.path}", status_code=303)
+    return render(request, "error.html", {"title": "Not allowed", "message": message}, status)
+
+
+async def current_user(request: Request) -> User | None:
+    """The logged-in user, read again from Redis so a removed user is out at once."""
+    name = request.session.get("user")
+    return await asyncio.to_thread(services(request).users.get, name) if name else None
+
+
+def guard(permission: Permission | None) -> Callable[[Endpoint], Endpoint]:
+    """Login required, `permission` too (None: any role), and a CSRF token on every POST."""
+    def wrap(handler: Endpoint) -> Endpoint:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            user = await current_user(request)
+            if user is None:
+                return deny(request, 401, "Please log in.")
+            if permission and not allowed(user.role, permission):
+                return deny(request, 403, "Your role doesn't give you access to this.")
+            if request.method == "POST" and not await csrf_ok(request):
+                return deny(request, 403, "The form expired. Reload the page and try again.")
+            request.state.user = user
+            return await handler(request)
+        return endpoint
+    return wrap

@@ -1,0 +1,27 @@
+"""CSRF tokens: one per session, required on every state-changing POST."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from starlette.requests import Request
+
+CSRF_HEADER = "x-csrf-token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    if "csrf" not in request.session:
+        request.session["csrf"] = secrets.token_urlsafe(32)
+    return request.session["csrf"]
+
+
+async def csrf_ok(request: Request) -> bool:
+    """True if the request carries the session's token (header for fetch, `csrf` field for forms)."""
+    expected = request.session.get("csrf")
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        given = (await request.form()).get("csrf")
+    return bool(expected) and isinstance(given, str) and hmac.compare_digest(given, expected)

@@ -1,0 +1,62 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from desk.auth import current_user, guard, log_in
+from desk.csrf import csrf_ok
+from desk.pages import render
+from desk.roles import home
+from desk.services import services
+from handoff.presence import go_offline
+
+FAILED = "Wrong user name or password."  # the same for unknown names: no user enumeration
+
+
+def _safe_next(target: str) -> str:
+    """Only desk paths of this site (no open redirect to //other.example)."""
+    return target if target.startswith("/desk") and not target.startswith("//") else ""
+
+
+def _form(request: Request, next_path: str, error: str = "", status: int = 200) -> Response:
+    return render(request, "login.html", {"error": error, "next": _safe_next(next_path)}, status)
+
+
+async def login_page(request: Request) -> Response:
+    user = await current_user(request)
+    if user:
+        return RedirectResponse(home(user.role), status_code=303)
+    return _form(request, request.query_params.get("next", ""))
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    next_path = str(form.get("next", ""))
+    if not await csrf_ok(request):
+        return _form(request, next_path, "The form expired. Please try again.", 403)
+    name, password = str(form.get("name", "")).strip().lower(), str(form.get("password", ""))
+    user = await asyncio.to_thread(services(request).users.authenticate, name, password)
+    if user is None:
+        return _form(request, next_path, FAILED, 401)
+    log_in(request, user)
+    return RedirectResponse(_safe_next(next_path) or home(user.role), status_code=303)
+
+
+@guard(None)
+async def logout(request: Request) -> Response:
+    """End the session; the agent stops counting as online at once."""
+    await asyncio.to_thread(go_offline, services(request).redis, request.state.user.name)
+    request.session.clear()
+    return RedirectResponse("/desk/login", status_code=303)
+
+
+routes = [
+    Route("/desk/login", login_page, methods=["GET"]),
+    Route("/desk/login", login, methods=["POST"]),
+    Route("/desk/logout", logout, methods=["POST"]),
+]

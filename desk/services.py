@@ -1,0 +1,41 @@
+"""What the desk's routes share: settings, Redis, the handoff queue, contacts, users, Rasa."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from starlette.requests import Request
+
+from desk.users import UserStore
+from handoff.contacts import ContactHistory
+from handoff.queue import HandoffQueue
+from infra.rasa_client import RasaClient
+from infra.redis_client import connect
+from infra.settings import Settings
+from infra.stack import rasa_token
+
+
+@dataclass
+class Services:
+    """One per app; routes reach it as `services(request)`."""
+
+    settings: Settings
+    redis: redis.Redis
+    queue: HandoffQueue
+    contacts: ContactHistory
+    users: UserStore
+    rasa: RasaClient
+
+    @classmethod
+    def create(cls, settings: Settings) -> "Services":
+        client = connect(settings.redis)
+        return cls(
+            settings=settings, redis=client, queue=HandoffQueue(client), contacts=ContactHistory(client),
+            users=UserStore(client), rasa=RasaClient(f"http://localhost:{settings.rasa_port}", rasa_token(settings)),
+        )
+
+
+def services(request: Request) -> Services:
+    """The app's shared services."""
+    return request.app.state.services

@@ -1,0 +1,123 @@
+"""The `kb` command: move the knowledge base between files and Redis, check, search, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from redis.exceptions import RedisError
+
+from infra.redis_client import connect
+from infra.settings import load_settings
+from kb.encoder import Encoder
+from kb.entry import Entry
+from kb.files import KBFileError, read_raw_entries, write_entries
+from kb.retrieval_config import RetrievalConfig
+from kb.store import KBStore
+from kb.validate import validate
+
+
+def _store() -> KBStore:
+    return KBStore(connect(load_settings().redis))
+
+
+def _encoder() -> Encoder:
+    settings = load_settings()
+    return Encoder(settings.embedding_model, settings.torch_threads)
+
+
+def _load_valid(path: Path, known_ids: Iterable[str] = ()) -> list[Entry]:
+    """The entries at `path`, or exit 1 after printing every problem."""
+    entries, problems = validate(read_raw_entries(path), known_ids)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found; nothing was changed.", file=sys.stderr)
+        sys.exit(1)
+    return entries
+
+
+def cmd_validate(args: argparse.Namespace) -> None:
+    entries = _load_valid(args.path)
+    print(f"{args.path}: {len(entries)} entries, no problems")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    store = _store()
+    # Added to the store, an entry may relate to entries already there; a replace stands alone.
+    entries = _load_valid(args.path, () if args.replace else store.snapshot().entries)
+    version = store.save(entries, replace=args.replace)
+    mode = "replaced the knowledge base with" if args.replace else "imported"
+    print(f"{mode} {len(entries)} entries (knowledge base version {version}, {store.count()} entries in all)")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    snapshot = _store().snapshot()
+    count = write_entries(snapshot.entries.values(), args.path)
+    print(f"exported {count} entries (version {snapshot.version}) to {args.path}")
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    from kb.service import KnowledgeBase
+
+    result = KnowledgeBase(_store(), _encoder(), RetrievalConfig.load()).ask(args.text, k=args.k)
+    chosen = [h.entry_id for h in result.decision.hits]
+    if args.json:
+        hits = [{"id": h.entry_id, "title": result.entries[h.entry_id].title, "score": round(h.score, 4)} for h in result.hits]
+        print(json.dumps({"decision": result.decision.kind, "chosen": chosen, "hits": hits}, indent=2))
+        return
+    print(f"decision: {result.decision.kind}" + (f" ({', '.join(chosen)})" if chosen else ""))
+    for hit in result.hits:
+        mark = "*" if hit.entry_id in chosen else " "
+        print(f" {mark} {hit.score:.3f}  {hit.entry_id:32s} {result.entries[hit.entry_id].title}")
+
+
+def cmd_eval(args: argparse.Namespace) -> None:
+    from kb.evaluate import evaluate, read_queries
+
+    entries = _load_valid(args.kb)
+    report = evaluate(entries, read_queries(args.queries), _encoder(), RetrievalConfig.load(), progress=not args.json)
+    print(json.dumps(report.to_json(), indent=2) if args.json else report.format_text())
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per job."""
+    root = argparse.ArgumentParser(prog="kb", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check KB files; exit 1 listing every problem")
+    p.add_argument("path", type=Path)
+    p.set_defaults(run=cmd_validate)
+    p = sub.add_parser("import", help="load KB files into Redis (edits take effect at once)")
+    p.add_argument("path", type=Path)
+    p.add_argument("--replace", action="store_true", help="remove entries that are not in PATH")
+    p.set_defaults(run=cmd_import)
+    p = sub.add_parser("export", help="write the KB in Redis to one YAML file")
+    p.add_argument("path", type=Path)
+    p.set_defaults(run=cmd_export)
+    p = sub.add_parser("search", help="show the decision and top entries for a question")
+    p.add_argument("text")
+    p.add_argument("-k", type=int, default=5, help="how many entries to list")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_search)
+    p = sub.add_parser("eval", help="evaluate retrieval on a KB file and a CSV of text,label")
+    p.add_argument("--kb", type=Path, required=True, help="KB file or folder (never the live store)")
+    p.add_argument("--queries", type=Path, required=True, help="CSV with text,label[,group]; label oos = not in the KB")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_eval)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `kb` command."""
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except KBFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except RedisError as error:
+        print(f"error: Redis: {error}", file=sys.stderr)
+        sys.exit(2)

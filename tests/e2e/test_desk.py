@@ -1,0 +1,123 @@
+"""The agent desk against the real stack: a socket.io customer asks for a person, an agent in
+headless Chromium takes the chat, both sides talk, the agent resolves and the customer rates.
+
+Screenshots go to .data/screenshots/desk-*.png.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from playwright.sync_api import expect
+
+from handoff.queue import HandoffQueue
+from handoff.records import Handoff
+from tests.e2e.browser_fixtures import Rasa, browser, open_page, screenshot  # noqa: F401 (fixtures)
+from tests.e2e.conftest import RunningStack
+from tests.e2e.desk_fixtures import DeskApi, SocketCustomer, log_in, socket_customer, stack_redis  # noqa: F401
+from tests.support import Customer
+
+ASK = "I want to talk to a human"
+ATTACK = "<img src=x onerror=alert(1)> is this thing on?"
+
+
+def queued(customer: SocketCustomer, client) -> Handoff:
+    """Ask for a person; the handoff once the bot has told the customer their ticket."""
+    customer.say(ASK)
+    customer.wait_for(lambda m: "ticket number" in str(m.get("text", "")).lower())
+    handoff = HandoffQueue(client).open_for(customer.session_id)
+    assert handoff is not None and handoff.state == "queued" and handoff.channel == "socketio"
+    return handoff
+
+
+def test_an_agent_takes_the_chat_talks_with_the_customer_and_resolves_it(
+        running_stack: RunningStack, stack_redis, socket_customer, open_page):
+    page = open_page(f"{running_stack.desk_url}/desk/login", viewport={"width": 1200, "height": 1000})
+    log_in(page, running_stack.desk_url, "alice", stack_redis)
+    customer = socket_customer()
+    handoff = queued(customer, stack_redis)
+
+    row = page.locator("#waiting .row", has_text=handoff.ticket)
+    expect(row).to_be_visible(timeout=15_000)  # live: no reload
+    expect(row.locator(".badge.reason-human_request")).to_have_text("asked for a person")
+    expect(row.locator(".deadline")).to_contain_text("answer within")
+    screenshot(page, "desk-queue")
+
+    row.locator("button.claim").click()
+    page.wait_for_url(f"**/desk/conversations/{handoff.ticket}")
+    customer.wait_for_payload("agent_joined", agent="Alice")
+    expect(page.locator(".summary .issue")).to_contain_text(ASK)
+
+    page.fill("form.compose[data-action=message] textarea", "Hi, I'm Alice. How can I help?")
+    page.press("form.compose[data-action=message] textarea", "Enter")
+    customer.wait_for_payload("agent_message", agent="Alice", text="Hi, I'm Alice. How can I help?")
+
+    customer.say("My parcel MM-48213 never came")
+    transcript = page.locator("#transcript")
+    expect(transcript.locator(".line.customer", has_text="My parcel MM-48213 never came")).to_be_visible(timeout=30_000)
+    page.fill("form.note textarea", "Checked the courier: lost in transit")
+    page.click("form.note button[type=submit]")
+    expect(transcript.locator(".line.note")).to_contain_text("lost in transit")
+    assert not any("lost in transit" in json.dumps(m) for m in customer.received)  # notes stay internal
+    page.click(".rate-summary button[data-value=enough]")
+    expect(page.locator(".rate-summary button.chosen")).to_have_text("Enough")
+    screenshot(page, "desk-conversation")
+
+    page.click("button[data-action=resolve]")
+    customer.wait_for_payload("rating_request", ticket=handoff.ticket)
+    expect(page.locator("#flash")).to_contain_text("asked for a rating")
+    rasa = Rasa(running_stack.rasa_url, running_stack.settings.rasa_token)
+    slots = [e for e in rasa.events(customer.session_id) if e["event"] == "slot" and e["name"] == "handoff_state"]
+    assert [s["value"] for s in slots][-2:] == ["with_agent", None]
+
+    customer.say('/rate{"score": 5, "comment": "quick and kind"}')
+    expect(page.locator("#rating")).to_contain_text("5/5", timeout=40_000)  # the page's periodic refresh
+    stored = HandoffQueue(stack_redis).get(handoff.ticket)
+    assert stored.state == "resolved" and stored.rating["score"] == 5 and stored.summary_rating == "enough"
+    screenshot(page, "desk-resolved")
+
+
+def test_two_agents_claiming_at_once_exactly_one_wins(running_stack: RunningStack, stack_redis):
+    from handoff.presence import heartbeat
+
+    heartbeat(stack_redis, "alice")  # someone online, so the request queues instead of becoming a ticket
+    customer = Customer(running_stack.rasa_url)
+    customer.say(ASK)
+    ticket = HandoffQueue(stack_redis).open_for(customer.sender).ticket
+    agents = [DeskApi(running_stack.desk_url, "alice"), DeskApi(running_stack.desk_url, "bob")]
+    barrier = threading.Barrier(2)
+    answers = {}
+
+    def claim(api: DeskApi) -> None:
+        barrier.wait()
+        answers[api] = api.act(ticket, "claim")
+
+    threads = [threading.Thread(target=claim, args=(api,)) for api in agents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status_code for r in answers.values()) == [200, 409]
+    winner = HandoffQueue(stack_redis).get(ticket).agent
+    loser = next(r for r in answers.values() if r.status_code == 409)
+    assert loser.json()["error"] == f"{'Alice' if winner == 'alice' else 'Bob'} already took this conversation."
+    next(api for api in agents if answers[api].status_code == 200).act(ticket, "return")
+
+
+def test_customer_html_is_shown_as_text(running_stack: RunningStack, stack_redis, socket_customer, open_page):
+    page = open_page(f"{running_stack.desk_url}/desk/login")
+    log_in(page, running_stack.desk_url, "bob", stack_redis)
+    customer = socket_customer()
+    handoff = queued(customer, stack_redis)
+    page.locator("#waiting .row", has_text=handoff.ticket).locator("button.claim").click()
+    page.wait_for_url(f"**/desk/conversations/{handoff.ticket}")
+    customer.wait_for_payload("agent_joined", agent="Bob")
+    customer.say(ATTACK)
+    line = page.locator("#transcript .line.customer", has_text="is this thing on?")
+    expect(line.locator(".text")).to_have_text(ATTACK, timeout=30_000)
+    assert page.locator("#transcript img").count() == 0
+    screenshot(page, "desk-html-as-text")
+    page.click("button[data-action=return]")
+    customer.wait_for_payload("handoff_ended", to="bot")
+    # open_page fails the test if any dialog (alert) opened.
