@@ -11,7 +11,7 @@ from typing import AsyncIterator
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -24,6 +24,8 @@ from desk.services import Services
 from infra.settings import REPO_ROOT, Settings, load_settings
 
 WIDGET_DIR = REPO_ROOT / "widget"
+# The socket.io client the widget loads, installed from the npm registry (widget/package-lock.json).
+SOCKET_IO_CLIENT = WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 DESK_STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("desk")
 
@@ -50,6 +52,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The whole web app for `settings` (read from the environment when not given)."""
     settings = settings or load_settings()
     shared = Services.create(settings)
+    async def socket_io_client(_: Request) -> Response:
+        return FileResponse(SOCKET_IO_CLIENT, media_type="text/javascript")
+
     demo_templates = Jinja2Templates(directory=str(WIDGET_DIR / "demo"))
 
     async def health(_: Request) -> Response:
@@ -72,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/health", health),
         Route("/", demo),
         Route("/demo", demo),
+        Route("/widget/vendor/socket.io.min.js", socket_io_client),
         Mount("/widget", StaticFiles(directory=str(WIDGET_DIR / "src")), name="widget"),
         Mount("/desk/static", StaticFiles(directory=str(DESK_STATIC)), name="desk-static"),
         *routes_auth.routes, *routes_queue.routes, *routes_conversation.routes, *events.routes, *routes_admin.routes,

@@ -185,6 +185,8 @@
     const scrollDown = () => { transcript.scrollTop = transcript.scrollHeight; };
     // An action that changes the controls reloads the page; its outcome is shown after the reload.
     const reloadWith = (result) => { sessionStorage.setItem('desk.flash', JSON.stringify(result)); location.reload(); };
+    // While this page's own action is in flight, its answer (not the live stream) reloads the page.
+    let acting = false;
     const kept = sessionStorage.getItem('desk.flash');
     if (kept) { sessionStorage.removeItem('desk.flash'); show(JSON.parse(kept)); }
 
@@ -196,7 +198,10 @@
       line: (line) => { transcript.querySelector('.empty')?.remove(); transcript.append(lineNode(line)); scrollDown(); },
       handoff: (state) => {
         // Someone else changed who has it or its state: the controls differ, so reload the page.
-        if (state.state !== root.dataset.state || (state.agent || '') !== root.dataset.agent) { location.reload(); return; }
+        if (state.state !== root.dataset.state || (state.agent || '') !== root.dataset.agent) {
+          if (!acting) location.reload();
+          return;
+        }
         const rating = document.getElementById('rating');
         if (state.rating) rating.textContent = `Customer rating: ${state.rating.score}/5${state.rating.comment ? ` “${state.rating.comment}”` : ''}`;
       },
@@ -205,7 +210,9 @@
     for (const button of root.querySelectorAll('button[data-action]')) {
       button.addEventListener('click', async () => {
         button.disabled = true;
+        acting = true;
         const result = await post(api(button.dataset.action), { value: button.dataset.value || '' });
+        acting = false;
         button.disabled = false;
         show(result);
         if (result.ok && button.dataset.action === 'summary-rating') {
@@ -220,7 +227,9 @@
         const fields = Object.fromEntries(new FormData(form).entries());
         const submit = form.querySelector('button[type="submit"]');
         submit.disabled = true;
+        acting = true;
         const result = await post(api(form.dataset.action), fields);
+        acting = false;
         submit.disabled = false;
         if (result.ok && form.dataset.action === 'transfer') { reloadWith(result); return; }
         if (result.ok) { form.reset(); flash.hidden = true; } else show(result); // on failure the text stays

@@ -40,7 +40,7 @@ def test_an_agent_takes_the_chat_talks_with_the_customer_and_resolves_it(
 
     row = page.locator("#waiting .row", has_text=handoff.ticket)
     expect(row).to_be_visible(timeout=15_000)  # live: no reload
-    expect(row.locator(".badge.reason-human_request")).to_have_text("asked for a person")
+    expect(row.locator(".badge.reason-human_request")).to_have_text("asks for a person")
     expect(row.locator(".deadline")).to_contain_text("answer within")
     screenshot(page, "desk-queue")
 
