@@ -142,7 +142,7 @@ class ActionRequestHuman(ActionKBAnswer):
 
     async def respond(self, dispatcher, tracker, domain, context) -> Reply:
         if context.text.strip().startswith("/request_human"):
-            reason = Reason("human_request", "asked for a person", "(pressed \"Talk to a person\")")
+            reason = Reason("human_request", "asks for a person", "(pressed \"Talk to a person\")")
             return await start_handoff(dispatcher, tracker, context, extra=reason)
         return await super().respond(dispatcher, tracker, domain, context)
 

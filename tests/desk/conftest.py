@@ -106,7 +106,7 @@ def make_handoff(svc: Services) -> Callable[..., Handoff]:
     def make(sender: str = "cust-1", as_ticket: bool = False, text: str = "I want a human", **fields: Any) -> Handoff:
         base: dict[str, Any] = dict(
             sender_id=sender, channel="socketio", customer={"email": f"{sender}@example.com"}, priority=0,
-            reasons=[{"kind": "human_request", "detail": "asked for a person", "quote": text}],
+            reasons=[{"kind": "human_request", "detail": "asks for a person", "quote": text}],
             summary={"who": {"name": "", "email": f"{sender}@example.com", "customer_id": "", "earlier_contacts": 0},
                      "issue": f'Customer asking: "{text}"', "category": "general / enquiry", "facts": {},
                      "tried": [], "reasons": [], "trend": [], "suggested": [], "earlier": [], "text": text},
