@@ -52,7 +52,8 @@ def _eta(position: int, agents: int) -> int:
 def _transcript(tracker: Tracker) -> list[Line]:
     lines = []
     for event in tracker.events:
-        if event.get("event") == "user" and event.get("text"):
+        # Button and widget payloads ("/greet", "/affirm") are not the customer's words.
+        if event.get("event") == "user" and event.get("text") and not event["text"].startswith("/"):
             lines.append(Line("customer", event["text"], at=event.get("timestamp") or time.time()))
         elif event.get("event") == "bot" and event.get("text"):
             lines.append(Line("bot", event["text"], at=event.get("timestamp") or time.time()))
