@@ -115,15 +115,15 @@ def _is_offensive(row: Row) -> bool:
 def evaluate(rows: Sequence[Row]) -> dict[str, Any]:
     """All tuning figures, as a JSON-ready dict.
 
-    With Rasa intents, the production trigger is the union "Rasa says request_human OR the
-    detectors fire"; the targets are checked on it, and on the detectors alone.
+    The production trigger is the detectors: Rasa's request_human intent alone is not trusted
+    (it fired on 5% of other intents here), so with Rasa intents given, Rasa alone and the union
+    are reported for information only (see actions/handoff.py, ActionRequestHuman).
     """
     others = [r for r in rows if not _is_human_request(r)]
     offensive = [r for r in rows if _is_offensive(r)]
     has_rasa = any(r.rasa_intent is not None for r in rows)
 
-    def production(row: Row) -> bool:
-        return detector_handoff(row) or (has_rasa and row.rasa_human)
+    production = detector_handoff
 
     human = {"detector": precision_recall(rows, _is_human_request, lambda r: r.assessment.wants_human)}
     handoff = {"detector": rate(others, detector_handoff)}
@@ -133,7 +133,7 @@ def evaluate(rows: Sequence[Row]) -> dict[str, Any]:
             rows, _is_human_request, lambda r: r.assessment.wants_human or r.rasa_human
         )
         handoff["rasa_request_human"] = rate(others, lambda r: r.rasa_human)
-        handoff["union"] = rate(others, production)
+        handoff["union"] = rate(others, lambda r: detector_handoff(r) or r.rasa_human)
     handoff["detector_causes"] = {
         "wants_human": sum(r.assessment.wants_human for r in others),
         "level_high": sum(r.assessment.level == "high" for r in others),
@@ -149,7 +149,7 @@ def evaluate(rows: Sequence[Row]) -> dict[str, Any]:
         }
         for kind in ("words", "tone", "abuse", "legal")
     }
-    final = "union" if has_rasa else "detector"
+    final = "detector"
     return {
         "rows": len(rows),
         "human_request": human,
@@ -196,15 +196,15 @@ def print_report(report: dict[str, Any], ms_per_message: float) -> None:
     print(f"TUNING FIGURES on the bitext sample ({report['rows']} rows; the lexicon was tuned on it,")
     print("so these are not held-out results). Each row is a one-message conversation.\n")
     print(f"Request for a person (truth: intent {HUMAN_INTENT}; target recall >= {TARGET_HUMAN_RECALL}):")
-    print(f"  detector alone      {_pr(human['detector'])}  [{_mark(targets['detector_human_recall'])}]")
+    print(f"  detector (production) {_pr(human['detector'])}  [{_mark(targets['detector_human_recall'])}]")
     if "rasa" in human:
         print(f"  Rasa request_human  {_pr(human['rasa'])}")
-        print(f"  union (production)  {_pr(human['union'])}  [{_mark(targets['human_recall'])}]")
+        print(f"  union (not used)    {_pr(human['union'])}")
     print(f"\nHandoff triggers on the other intents (target <= {TARGET_OTHER_HANDOFF_RATE:.0%}):")
-    print(f"  detector alone      {_rate(handoff['detector'])}  [{_mark(targets['detector_other_handoff_rate'])}]")
+    print(f"  detector (production) {_rate(handoff['detector'])}  [{_mark(targets['detector_other_handoff_rate'])}]")
     if "union" in handoff:
         print(f"  Rasa request_human  {_rate(handoff['rasa_request_human'])}")
-        print(f"  union (production)  {_rate(handoff['union'])}  [{_mark(targets['other_handoff_rate'])}]")
+        print(f"  union (not used)    {_rate(handoff['union'])}")
     print(f"  detector causes     {handoff['detector_causes']}")
     print(f"  by bitext intent    {handoff['by_intent']}")
     offensive = report["frustrated_or_abusive_vs_offensive_flag"]
