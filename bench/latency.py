@@ -1,4 +1,5 @@
-"""Reply latency of one customer session through the REST channel, and the encoder's threading.
+"""Reply latency of one customer session through the REST channel, handoff latency under load,
+and the encoder's threading.
 
 Starts its own stack (local redis-server, action server, Rasa) on free ports, so it measures what
 `make run` runs, without touching a running one. Output: .data/bench/report.md with PNG plots.
@@ -8,17 +9,16 @@ from __future__ import annotations
 
 import os
 import platform
-import tempfile
 import time
-from pathlib import Path
 
+from bench.handoff import CONCURRENT, handoff_latency
 from bench.report import boxplot, table
+from bench.stack import bench_stack
 from infra.settings import REPO_ROOT, load_settings
-from infra.stack import Stack
 from kb.encoder import Encoder
 from kb.files import read_raw_entries
 from kb.validate import validate
-from tests.support import Customer, free_port
+from tests.support import Customer
 
 OUT = REPO_ROOT / ".data" / "bench"
 ROUNDS = 3
@@ -62,20 +62,12 @@ def main() -> None:
     entries, _ = validate(read_raw_entries(REPO_ROOT / "kb" / "content"))
     # The last variant of each entry, lower-cased: phrasings a customer might type.
     questions = [e.questions[-1].lower() for e in entries]
-    with tempfile.TemporaryDirectory() as data_dir:
-        settings = load_settings({
-            **os.environ, "REDIS_URL": "", "LOCAL_REDIS_PORT": str(free_port()),
-            "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "DESK_PORT": str(free_port()), "DATA_DIR": data_dir,
-        })
-        stack = Stack(settings)
-        try:
-            stack.start()
-            customer = Customer(stack.rasa_url)
-            customer.say("warm up")
-            session = session_latency(customer, questions)
-        finally:
-            stack.stop()
-    threads = encoder_threads(settings.embedding_model, questions)
+    with bench_stack() as stack:
+        customer = Customer(stack.rasa_url)
+        customer.say("warm up")
+        session = session_latency(customer, questions)
+        handoffs = handoff_latency(stack)
+    threads = encoder_threads(load_settings().embedding_model, questions)
     report = "\n\n".join([
         "# Latency benchmark",
         f"Machine: {os.cpu_count()} cores, {platform.platform()}. KB: the sample, {len(entries)} entries. "
@@ -83,6 +75,11 @@ def main() -> None:
         f"{len(questions)} different questions a round.",
         "## Reply latency, one session", table(session),
         f"![session]({boxplot(session, 'Reply latency, one REST session', OUT / 'session.png').name})",
+        f"## Handoff: customer message to the desk's queue, {CONCURRENT} conversations at once",
+        "Each customer asks for a person at the same moment; the time runs from sending that message "
+        "to the handoff's `created` event on `desk:events`, the feed the desk's live queue shows.",
+        table(handoffs),
+        f"![handoffs]({boxplot(handoffs, 'Trigger to desk queue', OUT / 'handoffs.png').name})",
         "## Encoder threads (why TORCH_THREADS=1)", table(threads),
         f"![threads]({boxplot(threads, 'One-query encoding', OUT / 'threads.png').name})",
     ])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import secrets
 from typing import Awaitable, Callable
 
 from starlette.middleware import Middleware
@@ -17,7 +16,7 @@ from desk.pages import render
 from desk.roles import Permission, allowed
 from desk.services import services
 from desk.users import User
-from infra.settings import Settings
+from infra.settings import Settings, local_secret
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 SESSION_HOURS = 12
@@ -25,12 +24,7 @@ SESSION_HOURS = 12
 
 def session_secret(settings: Settings) -> str:
     """The key that signs session cookies: generated once into the data folder, readable only by us."""
-    path = settings.data_dir / "desk_secret"
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return local_secret(settings, "desk_secret")
 
 
 def session_middleware(settings: Settings) -> Middleware:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -94,6 +95,16 @@ class Settings:
     @property
     def redis(self) -> RedisSettings:
         return RedisSettings(self.redis_url or f"redis://localhost:{self.local_redis_port}/0")
+
+
+def local_secret(settings: Settings, name: str) -> str:
+    """A random secret generated once into the data folder (readable only by its owner)."""
+    path = settings.data_dir / name
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -7,7 +7,6 @@ what they test is what a user runs.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from infra.redis_client import connect
 from infra.redis_server import start_redis
-from infra.settings import REPO_ROOT, Settings, load_settings
+from infra.settings import REPO_ROOT, Settings, load_settings, local_secret
 
 RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 APP_PYTHON = Path(sys.executable)
@@ -27,14 +26,7 @@ SAMPLE_KB = REPO_ROOT / "kb" / "content"
 
 def rasa_token(settings: Settings) -> str:
     """RASA_TOKEN, or a random one kept in the data folder, so the HTTP API is never open."""
-    if settings.rasa_token:
-        return settings.rasa_token
-    path = settings.data_dir / "rasa_token"
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return settings.rasa_token or local_secret(settings, "rasa_token")
 
 
 def service_env(settings: Settings) -> dict[str, str]:

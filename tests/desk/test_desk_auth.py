@@ -13,7 +13,7 @@ from desk.auth import session_secret
 from handoff.presence import online_agents
 from tests.desk.conftest import PASSWORD
 
-PUBLIC = {"/health", "/", "/demo", "/desk/login"}
+PUBLIC = {"/health", "/", "/demo", "/desk/login", "/widget/vendor/socket.io.min.js"}
 PUBLIC_MOUNTS = {"/widget", "/desk/static"}
 PARAMS = {"ticket": "T000001", "action": "note"}
 
