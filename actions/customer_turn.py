@@ -26,9 +26,12 @@ from detection import Assessment, Turn, assess
 from handoff.contacts import ContactHistory, identities
 from handoff.queue import HandoffQueue
 from handoff.records import Line
+from handoff.summary import add_to_summary
 from handoff.turns import TurnLog, TurnRecord
 
 FEEDBACK = {"affirm": "yes", "deny": "no"}
+# Messages that add nothing to the problem an agent will read about.
+CHIT_CHAT = {"greet", "goodbye", "thank", "bot_challenge", "capabilities", "affirm", "deny"}
 
 
 @dataclass
@@ -73,11 +76,14 @@ def _record(context: TurnContext, reply: Reply, dispatcher: CollectingDispatcher
     ContactHistory(client).touch(
         context.sender_id, identities(context.customer), reply.entries, context.intent, topic,
     )
-    # While waiting for a person, the exchanges with the bot join the handoff's transcript.
+    # While waiting for a person, the exchanges with the bot join the handoff's transcript, and
+    # what the customer says beyond a question for the bot joins the summary the agent reads.
     queue = HandoffQueue(client)
     handoff = queue.open_for(context.sender_id)
     if handoff and reply.outcome != "handoff":
         queue.append(handoff.ticket, Line("customer", context.text))
+        if reply.outcome in ("dont_know", "clarify", "") and context.intent not in CHIT_CHAT and not context.text.startswith("/"):
+            queue.update(handoff.ticket, summary=add_to_summary(handoff.summary, context.text))
         for message in dispatcher.messages:
             if message.get("text"):
                 queue.append(handoff.ticket, Line("bot", message["text"]))

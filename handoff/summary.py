@@ -78,6 +78,15 @@ def build_summary(data: SummaryInput, now: float | None = None) -> dict[str, Any
     return summary
 
 
+def add_to_summary(summary: dict[str, Any], text: str) -> dict[str, Any]:
+    """The summary with what the customer added while waiting (masked, facts merged)."""
+    added = [*summary.get("added", []), _quote(text)]
+    facts = merge_facts(summary.get("facts", {}), extract_facts(text))
+    updated = {**summary, "added": added[-10:], "facts": {k: v for k, v in facts.items() if v}}
+    updated["text"] = summary_text(updated)
+    return updated
+
+
 def summary_text(summary: dict[str, Any]) -> str:
     """A few short lines: who, the issue, facts, what was tried, why it was handed off."""
     who = summary["who"]
@@ -91,6 +100,8 @@ def summary_text(summary: dict[str, Any]) -> str:
         lines.append("Bot tried: " + "; ".join(f"{t['title']} ({t['reaction']})" for t in summary["tried"]))
     if summary["reasons"]:
         lines.append("Handed off: " + "; ".join(f"{r['detail']}: \"{r['quote']}\"" for r in summary["reasons"]))
+    if summary.get("added"):
+        lines.append("Customer added: " + "; ".join(f"\"{text}\"" for text in summary["added"]))
     trend = [level for level in summary["trend"] if level != "none"]
     if trend:
         lines.append("Frustration: " + " → ".join(summary["trend"][-5:]))

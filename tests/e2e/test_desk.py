@@ -16,7 +16,7 @@ from handoff.records import Handoff
 from tests.e2e.browser_fixtures import Rasa, browser, open_page, screenshot  # noqa: F401 (fixtures)
 from tests.e2e.conftest import RunningStack
 from tests.e2e.desk_fixtures import DeskApi, SocketCustomer, log_in, socket_customer, stack_redis  # noqa: F401
-from tests.support import Customer
+from tests.support import Customer, shows
 
 ASK = "I want to talk to a human"
 ATTACK = "<img src=x onerror=alert(1)> is this thing on?"
@@ -102,7 +102,11 @@ def test_two_agents_claiming_at_once_exactly_one_wins(running_stack: RunningStac
     winner = HandoffQueue(stack_redis).get(ticket).agent
     loser = next(r for r in answers.values() if r.status_code == 409)
     assert loser.json()["error"] == f"{'Alice' if winner == 'alice' else 'Bob'} already took this conversation."
-    next(api for api in agents if answers[api].status_code == 200).act(ticket, "return")
+    # The winner gives the chat back: the bot answers the customer's KB question again.
+    assert next(api for api in agents if answers[api].status_code == 200).act(ticket, "return").status_code == 200
+    assert HandoffQueue(stack_redis).get(ticket).state == "returned"
+    refund = running_stack.store().get("refund-timing")
+    assert shows(refund.answer, customer.say("How long does a refund take?"))
 
 
 def test_customer_html_is_shown_as_text(running_stack: RunningStack, stack_redis, socket_customer, open_page):

@@ -57,6 +57,11 @@ def test_asking_for_a_human_hands_off_at_once(running_stack, desk_redis):
     assert shows(running_stack.store().get("refund-timing").answer, answer)
     lines = [line.text for line in HandoffQueue(desk_redis).transcript(handoff.ticket)]
     assert "I want a human" in lines and "How long does a refund take?" in lines
+    # What they add beyond a question for the bot joins the summary the agent reads.
+    customer.say("also my order number is MM-77120 and it was a gift")
+    summary = HandoffQueue(desk_redis).get(handoff.ticket).summary
+    assert "MM-77120" in summary["facts"]["orders"]
+    assert any("it was a gift" in added for added in summary["added"])
 
 
 def test_a_third_contact_in_a_week_is_greeted_as_a_repeat_and_queued_first(running_stack, desk_redis):
