@@ -7,27 +7,15 @@ import uuid
 from typing import Iterator
 
 import pytest
-import redis
 
-from infra.redis_client import connect
 from infra.settings import load_settings
-from infra.stack import Stack
-from kb.store import KBStore
+from tests.e2e.running import RunningStack
 from tests.support import Customer, free_port
 
-
-class RunningStack(Stack):
-    """The stack as the tests use it: plus its Redis for `kb` commands and the KB store."""
-
-    def env(self) -> dict[str, str]:
-        """The environment a `kb` command needs to reach this stack's Redis."""
-        return {**os.environ, "REDIS_URL": self.settings.redis.url}
-
-    def redis(self) -> redis.Redis:
-        return connect(self.settings.redis)
-
-    def store(self) -> KBStore:
-        return KBStore(self.redis())
+# Browser and desk fixtures, defined once here: a session fixture imported into several test
+# modules would be a separate fixture in each (two Playwright instances in one thread fail).
+from tests.e2e.browser_fixtures import browser, open_page  # noqa: E402,F401
+from tests.e2e.desk_fixtures import socket_customer, stack_redis  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from playwright.sync_api import Page
 from desk.users import UserStore
 from handoff.presence import online_agents
 from infra.redis_client import connect
-from tests.e2e.conftest import RunningStack
+from tests.e2e.running import RunningStack
 
 PASSWORD = "e2e desk password"
 AGENTS = {"alice": "Alice", "bob": "Bob"}

@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 
 from handoff.queue import HandoffQueue
 from handoff.records import Handoff
-from tests.e2e.browser_fixtures import Rasa, browser, open_page, screenshot  # noqa: F401 (fixtures)
-from tests.e2e.conftest import RunningStack
-from tests.e2e.desk_fixtures import DeskApi, SocketCustomer, log_in, socket_customer, stack_redis  # noqa: F401
+from tests.e2e.browser_fixtures import Rasa, screenshot
+from tests.e2e.running import RunningStack
+from tests.e2e.desk_fixtures import DeskApi, SocketCustomer, log_in
 from tests.support import Customer, shows
 
 ASK = "I want to talk to a human"

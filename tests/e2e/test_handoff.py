@@ -15,7 +15,7 @@ from handoff.contacts import ContactHistory
 from handoff.presence import AGENTS_KEY, heartbeat
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_NORMAL
-from tests.e2e.conftest import RunningStack
+from tests.e2e.running import RunningStack
 from tests.support import Customer, shows, texts
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from handoff.queue import HandoffQueue
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.running import RunningStack
 from tests.support import Customer, button_titles, shows, texts
 
 # The `kb` command installed beside the interpreter running the tests (.venv/bin/kb).

@@ -11,8 +11,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser_fixtures import Rasa, Widget, browser, open_page, screenshot  # noqa: F401 (fixtures)
-from tests.e2e.conftest import RunningStack
+from tests.e2e.browser_fixtures import Rasa, Widget, screenshot
+from tests.e2e.running import RunningStack
 
 GREETING = "virtual assistant"
 ANSWERED = "Did that answer your question?"

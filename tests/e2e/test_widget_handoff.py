@@ -7,9 +7,9 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from handoff.queue import HandoffQueue
-from tests.e2e.browser_fixtures import Widget, browser, open_page, screenshot  # noqa: F401 (fixtures)
-from tests.e2e.conftest import RunningStack
-from tests.e2e.desk_fixtures import log_in, stack_redis  # noqa: F401 (fixtures)
+from tests.e2e.browser_fixtures import Widget, screenshot
+from tests.e2e.running import RunningStack
+from tests.e2e.desk_fixtures import log_in
 
 
 def test_customer_in_the_widget_and_agent_in_the_desk_talk_then_rate(running_stack: RunningStack, stack_redis, open_page):
