@@ -158,6 +158,23 @@
     tick();
   }
 
+  // ---- Outcomes of actions ------------------------------------------------------------------
+
+  const FLASH_KEY = 'desk.flash';
+
+  function showFlash(result) {
+    const flash = document.getElementById('flash');
+    flash.hidden = false;
+    flash.className = result.error || result.warning ? 'flash error' : 'flash';
+    flash.textContent = result.error || [result.message, result.warning].filter(Boolean).join(' ');
+  }
+
+  /** Open `url` (without one, reload this page) and show `result` there. */
+  function goWith(result, url) {
+    sessionStorage.setItem(FLASH_KEY, JSON.stringify(result));
+    if (url) location.href = url; else location.reload();
+  }
+
   // ---- The conversation page -----------------------------------------------------------------
 
   const WHO = { customer: 'Customer', bot: 'Bot', agent: 'Agent', note: 'Note', system: '' };
@@ -177,18 +194,11 @@
     const flash = document.getElementById('flash');
     clockOffset = Number(root.dataset.now) - Date.now() / 1000;
 
-    const show = (result) => {
-      flash.hidden = false;
-      flash.className = result.error || result.warning ? 'flash error' : 'flash';
-      flash.textContent = result.error || [result.message, result.warning].filter(Boolean).join(' ');
-    };
     const scrollDown = () => { transcript.scrollTop = transcript.scrollHeight; };
     // An action that changes the controls reloads the page; its outcome is shown after the reload.
-    const reloadWith = (result) => { sessionStorage.setItem('desk.flash', JSON.stringify(result)); location.reload(); };
+    const reloadWith = (result) => goWith(result);
     // While this page's own action is in flight, its answer (not the live stream) reloads the page.
     let acting = false;
-    const kept = sessionStorage.getItem('desk.flash');
-    if (kept) { sessionStorage.removeItem('desk.flash'); show(JSON.parse(kept)); }
 
     live(`/desk/conversations/${encodeURIComponent(ticket)}/events`, {
       transcript: (lines) => {
@@ -214,7 +224,7 @@
         const result = await post(api(button.dataset.action), { value: button.dataset.value || '' });
         acting = false;
         button.disabled = false;
-        show(result);
+        showFlash(result);
         if (result.ok && button.dataset.action === 'summary-rating') {
           for (const other of root.querySelectorAll('[data-action="summary-rating"]')) other.classList.toggle('chosen', other === button);
         } else if (result.ok) {
@@ -231,9 +241,10 @@
         const result = await post(api(form.dataset.action), fields);
         acting = false;
         submit.disabled = false;
-        if (result.ok && form.dataset.action === 'transfer') { reloadWith(result); return; }
-        if (result.ok) { form.reset(); flash.hidden = true; } else show(result); // on failure the text stays
-        if (result.warning) show(result);
+        // Passed on, the conversation is someone else's now: back to the queue, with the outcome.
+        if (result.ok && form.dataset.action === 'transfer') { goWith(result, '/desk'); return; }
+        if (result.ok) { form.reset(); flash.hidden = true; } else showFlash(result); // on failure the text stays
+        if (result.warning) showFlash(result);
       };
       form.addEventListener('submit', (event) => { event.preventDefault(); send(); });
       const box = form.querySelector('textarea');
@@ -253,6 +264,8 @@
     beat();
     setInterval(beat, HEARTBEAT_MS);
   }
+  const kept = sessionStorage.getItem(FLASH_KEY);
+  if (kept && document.getElementById('flash')) { sessionStorage.removeItem(FLASH_KEY); showFlash(JSON.parse(kept)); }
   if (document.body.dataset.page === 'queue') live('/desk/events', { queue: renderQueue });
   const root = document.getElementById('conversation');
   if (root) conversation(root);

@@ -24,17 +24,17 @@ from infra.redis_client import connect
 from tests.e2e.running import RunningStack
 
 PASSWORD = "e2e desk password"
-AGENTS = {"alice": "Alice", "bob": "Bob"}
+USERS = {"alice": ("Alice", "agent"), "bob": ("Bob", "agent"), "sue": ("Sue", "supervisor")}
 
 
 @pytest.fixture
 def stack_redis(running_stack: RunningStack) -> redis.Redis:
-    """The stack's Redis, with the desk's agents (password PASSWORD)."""
+    """The stack's Redis, with the desk's users (two agents, a supervisor; password PASSWORD)."""
     client = connect(running_stack.settings.redis)
     store = UserStore(client)
-    for name, display in AGENTS.items():
+    for name, (display, role) in USERS.items():
         if store.get(name) is None:
-            store.create(name, PASSWORD, "agent", display)
+            store.create(name, PASSWORD, role, display)
     return client
 
 

@@ -125,3 +125,32 @@ def test_customer_html_is_shown_as_text(running_stack: RunningStack, stack_redis
     page.click("button[data-action=return]")
     customer.wait_for_payload("handoff_ended", to="bot")
     # open_page fails the test if any dialog (alert) opened.
+
+
+def test_an_agent_passes_the_chat_to_a_supervisor_who_takes_it(
+        running_stack: RunningStack, stack_redis, socket_customer, open_page):
+    agent = open_page(f"{running_stack.desk_url}/desk/login")
+    log_in(agent, running_stack.desk_url, "alice", stack_redis)
+    customer = socket_customer()
+    handoff = queued(customer, stack_redis)
+    agent.locator("#waiting .row", has_text=handoff.ticket).locator("button.claim").click()
+    agent.wait_for_url(f"**/desk/conversations/{handoff.ticket}")
+    customer.wait_for_payload("agent_joined", agent="Alice")
+
+    agent.select_option("form[data-action=transfer] select[name=to]", "supervisors")
+    agent.click("form[data-action=transfer] button[type=submit]")
+    agent.wait_for_url(f"{running_stack.desk_url}/desk")  # it is not Alice's any more: back to the queue
+    expect(agent.locator("#flash")).to_have_text("Passed to the supervisor queue.")
+    expect(agent.locator("#waiting .row", has_text=handoff.ticket)).to_have_count(0)  # agents don't see it
+    assert HandoffQueue(stack_redis).get(handoff.ticket).audience == "supervisors"
+
+    supervisor = open_page(f"{running_stack.desk_url}/desk/login")
+    log_in(supervisor, running_stack.desk_url, "sue", stack_redis)
+    row = supervisor.locator("#waiting .row", has_text=handoff.ticket)
+    expect(row).to_be_visible(timeout=15_000)
+    row.locator("button.claim").click()
+    supervisor.wait_for_url(f"**/desk/conversations/{handoff.ticket}")
+    customer.wait_for_payload("agent_joined", agent="Sue")
+    expect(supervisor.locator("#transcript")).to_contain_text("Alice passed the conversation to a supervisor")
+    stored = HandoffQueue(stack_redis).get(handoff.ticket)
+    assert stored.state == "assigned" and stored.agent == "sue"

@@ -16,7 +16,7 @@ from handoff.presence import AGENTS_KEY, heartbeat
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_NORMAL
 from tests.e2e.running import RunningStack
-from tests.support import Customer, shows, texts
+from tests.support import Customer, button_titles, shows, texts
 
 
 @pytest.fixture
@@ -101,3 +101,40 @@ def test_with_no_agent_online_a_ticket_is_taken_and_kept(running_stack, desk_red
     # The conversation goes back to the bot afterwards.
     assert shows(running_stack.store().get("refund-timing").answer, customer.say("How long does a refund take?"))
     assert time.time() < stored.deadline_at <= time.time() + 24 * 3600
+
+
+def test_rising_frustration_is_acknowledged_once_with_the_problem_restated(running_stack, desk_redis):
+    customer = Customer(running_stack.rasa_url)
+    customer.say("my refund for the lamp I sent back")
+    first = customer.say("where is my damn refund")
+    assert "I'm sorry this has been frustrating" in texts(first)
+    assert 'you\'re asking about "my refund for the lamp I sent back"' in texts(first)
+    assert "Talk to a person" in button_titles(first)
+    assert HandoffQueue(desk_redis).open_for(customer.sender) is None  # offered, not forced
+    # The apology is not repeated on the next turn: it would ring hollow.
+    assert "sorry this has been frustrating" not in texts(customer.say("How long does a refund take?"))
+    assert HandoffQueue(desk_redis).open_for(customer.sender) is None
+
+
+def test_abuse_gets_one_request_to_stop_then_the_chat_ends_and_the_customer_is_flagged(running_stack, desk_redis):
+    email = f"rude-{uuid.uuid4().hex[:6]}@example.com"
+    customer = Customer(running_stack.rasa_url, {"customer": {"email": email}})
+    warning = texts(customer.say("you stupid bot"))
+    assert "keep it respectful" in warning and "stupid" not in warning  # never answered in kind
+    assert "ending this chat" in texts(customer.say("shut up you idiot"))
+    assert desk_redis.exists(f"flagged:email:{email}")
+    # The next agent is prepared: a later handoff of this customer carries the flag.
+    later = Customer(running_stack.rasa_url, {"customer": {"email": email}})
+    later.say("I want to talk to a person")
+    assert HandoffQueue(desk_redis).open_for(later.sender).flagged
+
+
+def test_a_legal_threat_goes_to_the_supervisors_at_once(running_stack, desk_redis):
+    customer = Customer(running_stack.rasa_url)
+    replies = customer.say("My sofa arrived broken and if this isn't fixed I will sue you")
+    handoff = HandoffQueue(desk_redis).open_for(customer.sender)
+    assert handoff is not None and handoff.audience == "supervisors"
+    [legal] = [r for r in handoff.reasons if r["kind"] == "legal"]
+    assert "I will sue you" in legal["quote"]
+    assert handoff.ticket in texts(replies)
+    assert handoff.priority == max(h.priority for h in HandoffQueue(desk_redis).waiting())
