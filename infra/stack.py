@@ -69,7 +69,9 @@ def start_rasa(settings: Settings, log: Path, model: Path = MODEL_PATH) -> subpr
     command = [
         str(RASA_PYTHON), "-m", "rasa_ext.server", "run", "--model", str(model),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--port", str(settings.rasa_port), "--enable-api", "--auth-token", rasa_token(settings),
+        "--port", str(settings.rasa_port), "--enable-api",
+        # One argument: a generated token may start with "-", which argparse would take for an option.
+        f"--auth-token={rasa_token(settings)}",
         "--cors", "*",
     ]
     return _spawn(command, service_env(settings), log)
@@ -170,6 +172,8 @@ def main() -> None:
     """Start everything, print where it listens, and wait for Ctrl-C."""
     settings = load_settings()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Ctrl-C stops it even when started in the background of a script, where SIGINT starts ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     running = Stack(settings)
     try:
         for note in running.start():

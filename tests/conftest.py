@@ -20,14 +20,41 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+class RedisServer:
+    """The test session's real redis-server (persistent, so a stop and start keeps its data)."""
+
+    def __init__(self, port: int, data_dir: Path) -> None:
+        self.port = port
+        self.data_dir = data_dir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://localhost:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = start_redis(self.port, self.data_dir)
+
+    def stop(self) -> None:
+        """Shut it down (an outage, for the tests that show what customers see then)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A real redis-server started for this test session."""
-    port = free_port()
-    process: subprocess.Popen = start_redis(port, tmp_path_factory.mktemp("redis"))
-    yield f"redis://localhost:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    server = RedisServer(free_port(), tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: RedisServer) -> str:
+    return redis_server.url
 
 
 @pytest.fixture

@@ -133,3 +133,24 @@ def test_action_server_outage_gets_an_apology_not_silence(customer: Customer, ru
     finally:
         running_stack.start_actions()
     assert shows(running_stack.store().get("refund-timing").answer, customer.say("How long does a refund take?"))
+
+
+def test_a_redis_outage_gets_a_plain_reply_and_loses_nothing(customer: Customer, running_stack: RunningStack, redis_server):
+    refund = running_stack.store().get("refund-timing")
+    assert shows(refund.answer, customer.say("How long does a refund take?"))
+    redis_server.stop()
+    try:
+        during = customer.say("Where is my parcel MM-55555?")
+        assert "can't reach our help centre right now" in texts(during)
+        assert "Your message is saved" in texts(during)
+    finally:
+        redis_server.start()
+    assert shows(refund.answer, customer.say("How long does a refund take?"))
+    tracker = requests.get(
+        f"{running_stack.rasa_url}/conversations/{customer.sender}/tracker",
+        params={"token": running_stack.settings.rasa_token}, timeout=10,
+    ).json()
+    said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert said == ["How long does a refund take?", "Where is my parcel MM-55555?", "How long does a refund take?"]
+    # One conversation: the outage did not start a new session (which would reset its slots).
+    assert [e["event"] for e in tracker["events"]].count("session_started") == 1
