@@ -24,14 +24,19 @@ def handoff_latency(stack: Stack) -> dict[str, list[float]]:
     subscriber = client.pubsub()
     subscriber.subscribe(EVENTS_CHANNEL)
 
+    listening = threading.Event()
+    listening.set()
+
     def listen() -> None:
-        for message in subscriber.listen():
-            if message["type"] == "message":
+        while listening.is_set():
+            message = subscriber.get_message(ignore_subscribe_messages=True, timeout=0.2)
+            if message:
                 event = json.loads(message["data"])
                 if event.get("type") == "created":
                     created[event["ticket"]] = time.perf_counter()
 
-    threading.Thread(target=listen, daemon=True).start()
+    listener = threading.Thread(target=listen)
+    listener.start()
     sent: dict[str, float] = {}
     for _ in range(ROUNDS):
         customers = [Customer(stack.rasa_url) for _ in range(CONCURRENT)]
@@ -49,7 +54,9 @@ def handoff_latency(stack: Stack) -> dict[str, list[float]]:
             thread.start()
         for thread in threads:
             thread.join()
-    time.sleep(1)
+    time.sleep(1)  # the last events are on their way
+    listening.clear()
+    listener.join()
     subscriber.close()
     queue = HandoffQueue(client)
     samples = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from handoff.queue import HandoffQueue
 from handoff.records import Handoff
@@ -31,6 +31,15 @@ def queued(customer: SocketCustomer, client) -> Handoff:
     return handoff
 
 
+def take(page: Page, handoff: Handoff, customer: SocketCustomer, display_name: str) -> None:
+    """Claim the waiting chat from the desk's live queue; wait until the customer is told who joined."""
+    row = page.locator("#waiting .row", has_text=handoff.ticket)
+    expect(row).to_be_visible(timeout=15_000)
+    row.locator("button.claim").click()
+    page.wait_for_url(f"**/desk/conversations/{handoff.ticket}")
+    customer.wait_for_payload("agent_joined", agent=display_name)
+
+
 def test_an_agent_takes_the_chat_talks_with_the_customer_and_resolves_it(
         running_stack: RunningStack, stack_redis, socket_customer, open_page):
     page = open_page(f"{running_stack.desk_url}/desk/login", viewport={"width": 1200, "height": 1000})
@@ -44,9 +53,7 @@ def test_an_agent_takes_the_chat_talks_with_the_customer_and_resolves_it(
     expect(row.locator(".deadline")).to_contain_text("answer within")
     screenshot(page, "desk-queue")
 
-    row.locator("button.claim").click()
-    page.wait_for_url(f"**/desk/conversations/{handoff.ticket}")
-    customer.wait_for_payload("agent_joined", agent="Alice")
+    take(page, handoff, customer, "Alice")
     expect(page.locator(".summary .issue")).to_contain_text(ASK)
 
     page.fill("form.compose[data-action=message] textarea", "Hi, I'm Alice. How can I help?")
@@ -114,9 +121,7 @@ def test_customer_html_is_shown_as_text(running_stack: RunningStack, stack_redis
     log_in(page, running_stack.desk_url, "bob", stack_redis)
     customer = socket_customer()
     handoff = queued(customer, stack_redis)
-    page.locator("#waiting .row", has_text=handoff.ticket).locator("button.claim").click()
-    page.wait_for_url(f"**/desk/conversations/{handoff.ticket}")
-    customer.wait_for_payload("agent_joined", agent="Bob")
+    take(page, handoff, customer, "Bob")
     customer.say(ATTACK)
     line = page.locator("#transcript .line.customer", has_text="is this thing on?")
     expect(line.locator(".text")).to_have_text(ATTACK, timeout=30_000)
@@ -133,9 +138,7 @@ def test_an_agent_passes_the_chat_to_a_supervisor_who_takes_it(
     log_in(agent, running_stack.desk_url, "alice", stack_redis)
     customer = socket_customer()
     handoff = queued(customer, stack_redis)
-    agent.locator("#waiting .row", has_text=handoff.ticket).locator("button.claim").click()
-    agent.wait_for_url(f"**/desk/conversations/{handoff.ticket}")
-    customer.wait_for_payload("agent_joined", agent="Alice")
+    take(agent, handoff, customer, "Alice")
 
     agent.select_option("form[data-action=transfer] select[name=to]", "supervisors")
     agent.click("form[data-action=transfer] button[type=submit]")
@@ -146,11 +149,7 @@ def test_an_agent_passes_the_chat_to_a_supervisor_who_takes_it(
 
     supervisor = open_page(f"{running_stack.desk_url}/desk/login")
     log_in(supervisor, running_stack.desk_url, "sue", stack_redis)
-    row = supervisor.locator("#waiting .row", has_text=handoff.ticket)
-    expect(row).to_be_visible(timeout=15_000)
-    row.locator("button.claim").click()
-    supervisor.wait_for_url(f"**/desk/conversations/{handoff.ticket}")
-    customer.wait_for_payload("agent_joined", agent="Sue")
+    take(supervisor, handoff, customer, "Sue")
     expect(supervisor.locator("#transcript")).to_contain_text("Alice passed the conversation to a supervisor")
     stored = HandoffQueue(stack_redis).get(handoff.ticket)
     assert stored.state == "assigned" and stored.agent == "sue"
