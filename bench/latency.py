@@ -22,6 +22,8 @@ from tests.support import Customer
 
 OUT = REPO_ROOT / ".data" / "bench"
 ROUNDS = 3
+QUESTIONS_PER_SESSION = 5  # a conversation of 10 turns
+LONG_TURNS = 150
 
 
 def encoder_threads(model: str, queries: list[str]) -> dict[str, list[float]]:
@@ -43,17 +45,35 @@ def encoder_threads(model: str, queries: list[str]) -> dict[str, list[float]]:
     return rows
 
 
-def session_latency(customer: Customer, questions: list[str]) -> dict[str, list[float]]:
-    """Alternate a greeting and a KB question in one conversation; time each reply."""
+def timed_reply(customer: Customer, text: str) -> float:
+    """Milliseconds until the bot's reply to `text` arrived."""
+    start = time.perf_counter()
+    replies = customer.say(text)
+    assert replies, f"no reply to {text!r}"
+    return (time.perf_counter() - start) * 1000
+
+
+def session_latency(rasa_url: str, questions: list[str]) -> dict[str, list[float]]:
+    """Conversations of a realistic length: each alternates a greeting and a KB question,
+    QUESTIONS_PER_SESSION of each, as one customer session; every reply is timed."""
     rows: dict[str, list[float]] = {"greeting reply (REST)": [], "KB answer reply (REST)": []}
     for _ in range(ROUNDS):
-        for question in questions:
-            for name, text in (("greeting reply (REST)", "hello"), ("KB answer reply (REST)", question)):
-                start = time.perf_counter()
-                replies = customer.say(text)
-                rows[name].append((time.perf_counter() - start) * 1000)
-                assert replies, f"no reply to {text!r}"
+        for first in range(0, len(questions), QUESTIONS_PER_SESSION):
+            customer = Customer(rasa_url)
+            for question in questions[first:first + QUESTIONS_PER_SESSION]:
+                rows["greeting reply (REST)"].append(timed_reply(customer, "hello"))
+                rows["KB answer reply (REST)"].append(timed_reply(customer, question))
     return rows
+
+
+def long_conversation(rasa_url: str) -> dict[str, list[float]]:
+    """One conversation of LONG_TURNS greetings: Rasa reads and writes the whole tracker every
+    turn, so a reply late in a very long conversation is slower than early on."""
+    customer = Customer(rasa_url)
+    samples = [timed_reply(customer, "hello") for _ in range(LONG_TURNS)]
+    window = 25
+    return {f"greeting, turns 1-{window}": samples[:window],
+            f"greeting, turns {LONG_TURNS - window + 1}-{LONG_TURNS}": samples[-window:]}
 
 
 def main() -> None:
@@ -63,18 +83,22 @@ def main() -> None:
     # The last variant of each entry, lower-cased: phrasings a customer might type.
     questions = [e.questions[-1].lower() for e in entries]
     with bench_stack() as stack:
-        customer = Customer(stack.rasa_url)
-        customer.say("warm up")
-        session = session_latency(customer, questions)
+        Customer(stack.rasa_url).say("warm up")
+        session = session_latency(stack.rasa_url, questions)
+        growth = long_conversation(stack.rasa_url)
         handoffs = handoff_latency(stack)
     threads = encoder_threads(load_settings().embedding_model, questions)
     report = "\n\n".join([
         "# Latency benchmark",
         f"Machine: {os.cpu_count()} cores, {platform.platform()}. KB: the sample, {len(entries)} entries. "
-        f"One customer session through Rasa's REST channel: {ROUNDS} rounds of a greeting then a KB question, "
-        f"{len(questions)} different questions a round.",
-        "## Reply latency, one session", table(session),
-        f"![session]({boxplot(session, 'Reply latency, one REST session', OUT / 'session.png').name})",
+        f"Customer sessions through Rasa's REST channel, each {QUESTIONS_PER_SESSION} times a greeting then a KB "
+        f"question; {len(questions)} different questions, asked {ROUNDS} times.",
+        "## Reply latency, customer sessions", table(session),
+        f"![session]({boxplot(session, 'Reply latency, REST sessions', OUT / 'session.png').name})",
+        f"## A very long conversation ({LONG_TURNS} turns)",
+        "Rasa reads, merges and writes the whole tracker on every turn, so replies slow down as one "
+        "conversation grows (sessions end after an hour's quiet; trackers expire after 7 days).",
+        table(growth),
         f"## Handoff: customer message to the desk's queue, {CONCURRENT} conversations at once",
         "Each customer asks for a person at the same moment; the time runs from sending that message "
         "to the handoff's `created` event on `desk:events`, the feed the desk's live queue shows.",
