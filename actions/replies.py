@@ -69,11 +69,11 @@ def glad(related: Entry | None) -> list[Message]:
 
 
 def kb_unavailable() -> list[Message]:
-    """The knowledge base's store cannot be reached."""
+    """The store (Redis) cannot be reached: no answers, and no queue to pass the customer to,
+    so no "Talk to a person" button that could not work."""
     return [{
-        "text": "I'm sorry, I can't reach our help centre right now. Your message is saved; "
-                "please try again in a few minutes, or I can pass you to a person.",
-        "buttons": [HUMAN_BUTTON],
+        "text": "I'm sorry, I can't reach our help centre right now, so I can't look that up or "
+                "pass you to our team. Your message is saved; please try again in a few minutes.",
     }]
 
 
