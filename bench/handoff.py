@@ -24,11 +24,10 @@ def handoff_latency(stack: Stack) -> dict[str, list[float]]:
     subscriber = client.pubsub()
     subscriber.subscribe(EVENTS_CHANNEL)
 
-    listening = threading.Event()
-    listening.set()
+    done = threading.Event()
 
     def listen() -> None:
-        while listening.is_set():
+        while not done.is_set():
             message = subscriber.get_message(ignore_subscribe_messages=True, timeout=0.2)
             if message:
                 event = json.loads(message["data"])
@@ -55,7 +54,7 @@ def handoff_latency(stack: Stack) -> dict[str, list[float]]:
         for thread in threads:
             thread.join()
     time.sleep(1)  # the last events are on their way
-    listening.clear()
+    done.set()
     listener.join()
     subscriber.close()
     queue = HandoffQueue(client)

@@ -119,4 +119,3 @@ class OutageTrackerStore(RedisTrackerStore):
         await super().save(merged)
         self._held.store.pop(sender_id, None)
         logger.info("Redis is back; wrote conversation %s (%d held events) to it", sender_id, len(missing))
-

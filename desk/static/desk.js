@@ -195,8 +195,6 @@
     clockOffset = Number(root.dataset.now) - Date.now() / 1000;
 
     const scrollDown = () => { transcript.scrollTop = transcript.scrollHeight; };
-    // An action that changes the controls reloads the page; its outcome is shown after the reload.
-    const reloadWith = (result) => goWith(result);
     // While this page's own action is in flight, its answer (not the live stream) reloads the page.
     let acting = false;
 
@@ -228,7 +226,7 @@
         if (result.ok && button.dataset.action === 'summary-rating') {
           for (const other of root.querySelectorAll('[data-action="summary-rating"]')) other.classList.toggle('chosen', other === button);
         } else if (result.ok) {
-          reloadWith(result);
+          goWith(result); // the controls changed: reload, and show the outcome after
         }
       });
     }

@@ -144,6 +144,7 @@ def test_an_agent_passes_the_chat_to_a_supervisor_who_takes_it(
     agent.click("form[data-action=transfer] button[type=submit]")
     agent.wait_for_url(f"{running_stack.desk_url}/desk")  # it is not Alice's any more: back to the queue
     expect(agent.locator("#flash")).to_have_text("Passed to the supervisor queue.")
+    expect(agent.locator("#waiting")).not_to_contain_text("Loading")  # the live queue has arrived
     expect(agent.locator("#waiting .row", has_text=handoff.ticket)).to_have_count(0)  # agents don't see it
     assert HandoffQueue(stack_redis).get(handoff.ticket).audience == "supervisors"
 
