@@ -20,6 +20,8 @@ from redis.exceptions import RedisError
 
 from actions import replies
 from actions.customer import customer_from
+from actions.handoff_context import flag_customer
+from actions.outage import outage_turn
 from actions.input_check import CheckedText, check_text
 from actions.runtime import redis_client, settings
 from detection import Assessment, Turn, assess
@@ -27,11 +29,9 @@ from handoff.contacts import ContactHistory, identities
 from handoff.queue import HandoffQueue
 from handoff.records import Line
 from handoff.summary import add_to_summary
-from handoff.turns import TurnLog, TurnRecord
+from handoff.turns import CHIT_CHAT, TurnLog, TurnRecord
 
 FEEDBACK = {"affirm": "yes", "deny": "no"}
-# Messages that add nothing to the problem an agent will read about.
-CHIT_CHAT = {"greet", "goodbye", "thank", "bot_challenge", "capabilities", "affirm", "deny"}
 
 
 @dataclass
@@ -104,9 +104,7 @@ class CustomerTurnAction(Action, abc.ABC):
         try:
             context = await asyncio.to_thread(_load, tracker)
         except RedisError:
-            for message in replies.kb_unavailable():
-                dispatcher.utter_message(**message)
-            return []
+            return await outage_turn(dispatcher, tracker)
         reply = self._refuse_input(dispatcher, context) or await self._escalate(dispatcher, tracker, domain, context)
         if reply is None:
             reply = await self.respond(dispatcher, tracker, domain, context)
@@ -129,11 +127,13 @@ class CustomerTurnAction(Action, abc.ABC):
     async def _escalate(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], context: TurnContext,
     ) -> Reply | None:
-        from actions.handoff import flag_customer, start_handoff
+        from actions.handoff import start_handoff
 
         assessment = context.assessment
         if assessment.abusive:
-            await asyncio.to_thread(flag_customer, context, "abusive language")
+            await asyncio.to_thread(
+                flag_customer, redis_client(), context.customer, context.sender_id, "abusive language",
+            )
             if not tracker.get_slot("abuse_warned"):
                 dispatcher.utter_message(text=replies.ABUSE_WARNING)
                 return Reply([SlotSet("abuse_warned", True)])

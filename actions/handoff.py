@@ -14,60 +14,25 @@ from redis.exceptions import RedisError
 
 from actions import replies
 from actions.customer_turn import Reply, TurnContext
+from actions.handoff_context import build_context, is_flagged, transcript
 from actions.kb_answer import ActionKBAnswer
+from actions.outage import keep_for_later, take_outage_ticket
 from actions.runtime import knowledge_base, redis_client, settings
 from detection import Reason
-from handoff.contacts import ContactHistory, identities
+from handoff.contacts import ContactHistory
 from handoff.facts import EMAIL
+from handoff.journal import is_journal_ticket
 from handoff.presence import online_agents
 from handoff.queue import HandoffQueue
-from handoff.records import (
-    PRIORITY_HIGH, PRIORITY_LEGAL, PRIORITY_NORMAL, PRIORITY_RAISED, Line,
-)
-from handoff.summary import SummaryInput, build_summary
+from handoff.records import Line
 from handoff.turns import TurnRecord
 from handoff.wait import eta_minutes
 
 PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
-FLAG_SECONDS = 90 * 24 * 3600
-
-
-def flag_customer(context: TurnContext, why: str) -> None:
-    """Mark every identity of the customer as flagged, so the next agent is prepared."""
-    client = redis_client()
-    for key in identities(context.customer) or [f"sender:{context.sender_id}"]:
-        client.set(f"flagged:{key}", why, ex=FLAG_SECONDS)
-
-
-def is_flagged(context: TurnContext) -> bool:
-    client = redis_client()
-    keys = identities(context.customer) + [f"sender:{context.sender_id}"]
-    return any(client.exists(f"flagged:{key}") for key in keys)
 
 
 def _eta(position: int, agents: int) -> int:
     return eta_minutes(position, agents, settings().average_handle_minutes)
-
-
-def _transcript(tracker: Tracker) -> list[Line]:
-    lines = []
-    for event in tracker.events:
-        # Button and widget payloads ("/greet", "/affirm") are not the customer's words.
-        if event.get("event") == "user" and event.get("text") and not event["text"].startswith("/"):
-            lines.append(Line("customer", event["text"], at=event.get("timestamp") or time.time()))
-        elif event.get("event") == "bot" and event.get("text"):
-            lines.append(Line("bot", event["text"], at=event.get("timestamp") or time.time()))
-    return lines
-
-
-def _priority(reasons: list[Reason], repeat: bool, level: str) -> int:
-    if any(r.kind == "legal" for r in reasons):
-        return PRIORITY_LEGAL
-    if level == "high":
-        return PRIORITY_HIGH
-    if repeat or level == "rising":
-        return PRIORITY_RAISED
-    return PRIORITY_NORMAL
 
 
 def _create(tracker: Tracker, context: TurnContext, reasons: list[Reason]) -> tuple[Any, list[replies.Message]]:
@@ -79,34 +44,23 @@ def _create(tracker: Tracker, context: TurnContext, reasons: list[Reason]) -> tu
     if existing:
         position = queue.position(existing.ticket)
         return existing, replies.already_queued(existing.ticket, position, position and _eta(position, agents))
-    current = settings()
-    since = time.time() - current.repeat_window_days * 86400
-    earlier = ContactHistory(client).earlier(identities(context.customer), since, exclude=context.sender_id)
-    unresolved = [c for c in earlier if c.effective_outcome(time.time()) != "resolved"]
     turns = context.turns + [TurnRecord(context.text, context.intent, "handoff", level=context.assessment.level)]
-    kb = knowledge_base()
-    issue = next((t.text for t in turns if t.outcome in ("answer", "clarify", "dont_know")), context.text)
-    suggested = [h.entry_id for h in kb.ask(issue).hits[:3]]
-    shown = {e for t in turns for e in t.entries} | set(suggested)
-    titles = {e.id: (e.title, e.category) for e in map(kb.entry, shown) if e}
-    reason_dicts = [{"kind": r.kind, "detail": r.detail, "quote": r.quote} for r in reasons]
-    summary = build_summary(SummaryInput(context.customer, turns, earlier, reason_dicts, titles, suggested))
-    waiting = len(queue.waiting())
-    as_ticket = agents == 0 or waiting >= current.queue_limit
-    legal = any(r.kind == "legal" for r in reasons)
+    built = build_context(
+        client, knowledge_base(), context.sender_id, context.customer, turns, reasons, context.assessment.level,
+    )
+    as_ticket = agents == 0 or len(queue.waiting()) >= settings().queue_limit
     handoff = queue.create(
-        _transcript(tracker), as_ticket=as_ticket, sender_id=context.sender_id,
+        transcript(tracker.events), as_ticket=as_ticket, sender_id=context.sender_id,
         channel=tracker.get_latest_input_channel() or "", customer=context.customer,
-        priority=_priority(reasons, bool(unresolved), context.assessment.level), reasons=reason_dicts,
-        summary=summary, audience="supervisors" if legal else "agents",
-        flagged=is_flagged(context), repeat_contacts=len(unresolved),
+        priority=built.priority, reasons=built.reasons, summary=built.summary, audience=built.audience,
+        flagged=is_flagged(client, context.customer, context.sender_id), repeat_contacts=built.repeat_contacts,
     )
     ContactHistory(client).set_outcome(context.sender_id, "handed_off", handoff.ticket)
     if as_ticket:
         why = "no one from our team is online right now" if agents == 0 else "our team is very busy right now"
         return handoff, replies.ticket_taken(handoff.ticket, why)
     position = queue.position(handoff.ticket) or 1
-    return handoff, replies.queued(handoff.ticket, position, _eta(position, agents), summary["text"])
+    return handoff, replies.queued(handoff.ticket, position, _eta(position, agents), built.summary["text"])
 
 
 async def start_handoff(
@@ -116,10 +70,9 @@ async def start_handoff(
     reasons = list(context.assessment.reasons) + ([extra] if extra else [])
     try:
         handoff, messages = await asyncio.to_thread(_create, tracker, context, reasons)
-    except RedisError:
-        for message in replies.kb_unavailable():
-            dispatcher.utter_message(**message)
-        return Reply(outcome="handoff")
+    except RedisError:  # Redis went down since the turn began: a ticket in the local journal
+        events = await take_outage_ticket(dispatcher, tracker, reasons, context.assessment.level)
+        return Reply(events, outcome="handoff")
     for message in messages:
         dispatcher.utter_message(**message)
     state = "collecting_contact" if handoff.state == "ticket" else "queued" if handoff.state == "queued" else None
@@ -157,15 +110,24 @@ class ActionRelayToAgent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
 
+        line = Line("customer", text)
+
         def relay() -> bool:
             queue = HandoffQueue(redis_client())
             handoff = queue.open_for(tracker.sender_id)
             if handoff is None:
                 return False
-            queue.append(handoff.ticket, Line("customer", text))
+            queue.append(handoff.ticket, line)
             return True
 
-        if not await asyncio.to_thread(relay):
+        try:
+            relayed = await asyncio.to_thread(relay)
+        except RedisError:  # the desk's store is down: keep the message for the agent
+            await keep_for_later("line", tracker.get_slot("handoff_ticket") or "", line=line.to_dict())
+            for message in replies.outage_relay():
+                dispatcher.utter_message(**message)
+            return []
+        if not relayed:
             # The handoff ended without the slot being cleared: the bot takes the chat again.
             dispatcher.utter_message(text="Sorry, the person you were chatting with has left. How can I help?")
             return [SlotSet("handoff_state", None)]
@@ -183,15 +145,23 @@ class ActionTakeTicket(Action):
         ticket = tracker.get_slot("handoff_ticket") or ""
         has_contact = bool(EMAIL.search(text) or PHONE.search(text))
 
-        def note() -> None:
+        def note() -> bool:
+            """Add the details to the ticket; False when it must wait in the journal."""
             queue = HandoffQueue(redis_client())
             handoff = queue.get(ticket)
             if handoff:
                 details = f"{handoff.contact_details}\n{text}".strip()
                 queue.update(ticket, contact_details=details[:2000])
                 queue.append(ticket, Line("customer", text))
+            # A ticket taken during an outage reaches Redis when its journal is replayed.
+            return handoff is not None or not is_journal_ticket(ticket)
 
-        await asyncio.to_thread(note)
+        try:
+            noted = await asyncio.to_thread(note)
+        except RedisError:
+            noted = False
+        if not noted:
+            await keep_for_later("contact", ticket, text=text)
         if not has_contact:
             for message in replies.contact_missing():
                 dispatcher.utter_message(**message)
@@ -218,8 +188,10 @@ class ActionStoreRating(Action):
         if not ticket or not 1 <= value <= 5:
             dispatcher.utter_message(text="Sorry, I couldn't read that rating. Please choose 1 to 5 stars.")
             return []
-        await asyncio.to_thread(
-            HandoffQueue(redis_client()).update, ticket, rating={"score": value, "comment": comment, "at": time.time()}
-        )
+        rating = {"score": value, "comment": comment, "at": time.time()}
+        try:
+            await asyncio.to_thread(HandoffQueue(redis_client()).update, ticket, rating=rating)
+        except RedisError:
+            await keep_for_later("update", ticket, fields={"rating": rating})
         dispatcher.utter_message(text="Thank you for your feedback! It helps us improve.")
         return []

@@ -69,12 +69,24 @@ def glad(related: Entry | None) -> list[Message]:
 
 
 def kb_unavailable() -> list[Message]:
-    """The store (Redis) cannot be reached: no answers, and no queue to pass the customer to,
-    so no "Talk to a person" button that could not work."""
+    """The store (Redis) cannot be reached: no answers and no live queue, but a message for the
+    team can still be left (actions.outage takes it as a ticket in the local journal)."""
     return [{
-        "text": "I'm sorry, I can't reach our help centre right now, so I can't look that up or "
-                "pass you to our team. Your message is saved; please try again in a few minutes.",
+        "text": "I'm sorry, I can't reach our help centre right now, so I can't look that up. "
+                "Your message is saved; please try again in a few minutes, or leave a message "
+                "for our team and we'll get back to you.",
+        "buttons": [{"title": "Leave a message for our team", "payload": "/request_human"}],
     }]
+
+
+OUTAGE_NO_TICKET = ("I'm sorry, our system is having trouble and I can't take a message right now either. "
+                    "Please try again in a few minutes.")
+
+
+def outage_relay() -> list[Message]:
+    """A message for the agent while the desk's store is down: it is kept and delivered later."""
+    return [{"text": "I'm sorry, our system is having trouble right now. Your message is saved "
+                     "and will reach the person you're chatting with as soon as it's back."}]
 
 
 INPUT_PROBLEMS: dict[Problem, str] = {

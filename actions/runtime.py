@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from infra.redis_client import connect
+from handoff.journal import OutageJournal
 from infra.settings import Settings, load_settings
 from kb.encoder import Encoder
 from kb.retrieval_config import RetrievalConfig
@@ -33,6 +34,12 @@ def settings() -> Settings:
 def redis_client() -> redis.Redis:
     """The process's Redis client (a connection pool; connects on first command)."""
     return connect(settings().redis)
+
+
+@functools.lru_cache(maxsize=1)
+def outage_journal() -> OutageJournal:
+    """The journal of tickets and messages taken while Redis is down (under DATA_DIR)."""
+    return OutageJournal(settings().data_dir / "outage-journal.jsonl")
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
+from actions.outage import JournalReplayer
 from actions.runtime import knowledge_base, settings
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,11 @@ def warm_up(*_: object) -> None:
         knowledge_base().ask("warm up")
     except Exception as error:  # noqa: BLE001 - e.g. Redis down: the server still starts
         logger.warning("Warm-up skipped: %s", error)
+
+
+def start_replayer(*_: object) -> None:
+    """Replay tickets and messages journalled during a Redis outage, now and whenever Redis is back."""
+    JournalReplayer().start()
 
 
 def main() -> None:
@@ -33,6 +39,7 @@ def main() -> None:
     app = create_app(executor, cors_origins=None)
     # Before the port opens, so the health check means "ready to answer".
     app.register_listener(warm_up, "before_server_start")
+    app.register_listener(start_replayer, "after_server_start")
     app.prepare(host="0.0.0.0", port=settings().action_port, single_process=True, motd=False)
     Sanic.serve_single(app)
 

@@ -60,13 +60,20 @@ class HandoffQueue:
     def _key(ticket: str) -> str:
         return f"handoff:{ticket}"
 
-    def create(self, transcript: Iterable[Line], as_ticket: bool = False, **fields: Any) -> Handoff:
-        """Store a new handoff (queued, or an offline ticket) with its transcript so far."""
-        now = time.time()
-        number = int(self._redis.incr("handoff:seq"))
+    def create(
+        self, transcript: Iterable[Line], as_ticket: bool = False, ticket: str = "",
+        created_at: float | None = None, **fields: Any,
+    ) -> Handoff:
+        """Store a new handoff (queued, or an offline ticket) with its transcript so far.
+
+        `ticket` and `created_at` are given for a ticket taken while Redis was down (its
+        reference was told to the customer then); otherwise the next number and now.
+        """
+        now = created_at or time.time()
+        ticket = ticket or f"T{int(self._redis.incr('handoff:seq')):06d}"
         target = TICKET_RESPONSE_TARGET if as_ticket else RESPONSE_TARGET[fields["priority"]]
         handoff = Handoff(
-            ticket=f"T{number:06d}", state="ticket" if as_ticket else "queued",
+            ticket=ticket, state="ticket" if as_ticket else "queued",
             created_at=now, deadline_at=now + target, **fields,
         )
         pipe = self._redis.pipeline(transaction=True)

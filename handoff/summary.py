@@ -14,6 +14,8 @@ from handoff.turns import TurnRecord
 QUOTE_CHARS = 160
 # Turns that carry the customer's problem (not "yes", "thanks", button presses).
 PROBLEM_OUTCOMES = ("answer", "clarify", "dont_know", "handoff")
+# Handoff reasons that say nothing about the customer's mood.
+CALM_REASONS = ("human_request", "outage")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def build_summary(data: SummaryInput, now: float | None = None) -> dict[str, Any
     shown = [e for t in data.turns for e in t.entries]
     main_entry = Counter(shown).most_common(1)[0][0] if shown else ""
     category = data.titles.get(main_entry, ("", "general"))[1]
-    upset = any(r["kind"] not in ("human_request",) for r in data.reasons) or any(t.level != "none" for t in data.turns)
+    upset = any(r["kind"] not in CALM_REASONS for r in data.reasons) or any(t.level != "none" for t in data.turns)
     kind = "complaint" if upset else "enquiry"
     who = {
         "name": data.customer.get("name", ""), "email": data.customer.get("email", ""),
@@ -99,7 +101,9 @@ def summary_text(summary: dict[str, Any]) -> str:
     if summary["tried"]:
         lines.append("Bot tried: " + "; ".join(f"{t['title']} ({t['reaction']})" for t in summary["tried"]))
     if summary["reasons"]:
-        lines.append("Handed off: " + "; ".join(f"{r['detail']}: \"{r['quote']}\"" for r in summary["reasons"]))
+        lines.append("Handed off: " + "; ".join(
+            r["detail"] + (f": \"{r['quote']}\"" if r["quote"] else "") for r in summary["reasons"]
+        ))
     if summary.get("added"):
         lines.append("Customer added: " + "; ".join(f"\"{text}\"" for text in summary["added"]))
     trend = [level for level in summary["trend"] if level != "none"]

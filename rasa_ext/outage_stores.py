@@ -7,9 +7,11 @@ silence and what they typed is gone. These stores (named in endpoints.yml) inste
 * lock store: falls back to an in-process lock while Redis is down. One conversation is routed
   to one Rasa replica (see the README), so a per-process lock is enough for the outage;
 * tracker store: keeps a conversation it could not write in memory, continues it from there
-  while Redis stays down, and writes it into Redis (after the history Redis already had) on the
-  first read once Redis is back. Meanwhile the action server, which cannot reach Redis either,
-  tells the customer plainly.
+  (or from the last version it saved, for the recent conversations it served) while Redis
+  stays down, and writes it into Redis (after the history Redis already had) on the first
+  read once Redis is back. So a customer chatting with an agent stays with the agent.
+  Meanwhile the action server, which cannot reach Redis either, tells the customer plainly
+  and keeps what is meant for people in its journal (actions.outage).
 
 What is held only in memory is lost if this Rasa process stops during the outage; it is logged.
 """
@@ -17,11 +19,13 @@ What is held only in memory is lost if this Rasa process stops during the outage
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any, List, Optional, Text
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from redis.exceptions import RedisError
@@ -29,6 +33,9 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 SESSION_START = "action_session_start"
+# How many recently saved conversations each Rasa process can continue through an outage
+# (a tracker serialises to a few KB to a few hundred KB).
+RECENT_CONVERSATIONS = 1000
 
 
 class OutageLockStore(RedisLockStore):
@@ -81,16 +88,36 @@ class OutageTrackerStore(RedisTrackerStore):
     """Redis trackers, held in memory while Redis is unreachable and written back after."""
 
     def __init__(self, domain: Any, host: Text = "localhost", **kwargs: Any) -> None:
-        super().__init__(domain, host=host, **kwargs)
         self._held = InMemoryTrackerStore(domain)
+        # The last version saved of the most recent conversations (serialised), so one that
+        # Redis cannot be read for during an outage goes on from where it was, not afresh.
+        self._recent: OrderedDict[Text, Text] = OrderedDict()
+        super().__init__(domain, host=host, **kwargs)
+
+    @property
+    def domain(self) -> Domain:
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Optional[Domain]) -> None:
+        # Rasa sets the domain after loading the model; the held trackers need its slots too
+        # (else the slots set during the outage, such as an open ticket, are dropped).
+        self._domain = self._held.domain = domain or Domain.empty()
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
         try:
             await super().save(tracker, timeout)
+            self._remember(tracker)
         except RedisError as error:
             logger.error("Redis unreachable; holding conversation %s in memory until it is back: %s",
                          tracker.sender_id, error)
             await self._held.save(tracker)
+
+    def _remember(self, tracker: DialogueStateTracker) -> None:
+        self._recent[tracker.sender_id] = self.serialise_tracker(tracker)
+        self._recent.move_to_end(tracker.sender_id)
+        while len(self._recent) > RECENT_CONVERSATIONS:
+            self._recent.popitem(last=False)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await self._read(sender_id, fetch_all_sessions=False)
@@ -106,6 +133,9 @@ class OutageTrackerStore(RedisTrackerStore):
             return await self._retrieve(sender_id, fetch_all_sessions)
         except RedisError as error:
             logger.error("Redis unreachable; continuing conversation %s from memory: %s", sender_id, error)
+            if held is None and sender_id in self._recent:
+                self._held.store[sender_id] = self._recent[sender_id]
+                held = await self._held.retrieve_full_tracker(sender_id)
             if held is None:
                 return None
             return held if fetch_all_sessions else await self._held.retrieve(sender_id)

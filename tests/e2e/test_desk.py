@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -114,6 +115,33 @@ def test_two_agents_claiming_at_once_exactly_one_wins(running_stack: RunningStac
     assert HandoffQueue(stack_redis).get(ticket).state == "returned"
     refund = running_stack.store().get("refund-timing")
     assert shows(refund.answer, customer.say("How long does a refund take?"))
+
+
+def test_a_message_for_the_agent_during_a_redis_outage_reaches_them_when_it_is_back(
+    running_stack: RunningStack, stack_redis, redis_server,
+):
+    from handoff.presence import heartbeat
+
+    heartbeat(stack_redis, "alice")
+    customer = Customer(running_stack.rasa_url)
+    customer.say(ASK)
+    ticket = HandoffQueue(stack_redis).open_for(customer.sender).ticket
+    alice = DeskApi(running_stack.desk_url, "alice")
+    assert alice.act(ticket, "claim").status_code == 200
+    said = "Are you still there? The order is MM-13579"
+    redis_server.stop()
+    try:
+        replies = customer.say(said)
+        assert "Your message is saved and will reach the person you're chatting with" in replies[0]["text"]
+    finally:
+        redis_server.start()
+    deadline = time.time() + 60
+    while said not in [line.text for line in HandoffQueue(stack_redis).transcript(ticket)]:
+        assert time.time() < deadline, "the journalled message never reached the agent"
+        time.sleep(0.5)
+    # The chat is still the agent's: the bot stays silent on the next message.
+    assert customer.say("thanks") == []
+    assert alice.act(ticket, "return").status_code == 200
 
 
 def test_customer_html_is_shown_as_text(running_stack: RunningStack, stack_redis, socket_customer, open_page):

@@ -6,12 +6,14 @@ desk reads it too.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
 import pytest
 
 from handoff.contacts import ContactHistory
+from handoff.journal import OutageJournal
 from handoff.presence import AGENTS_KEY, heartbeat
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_LEGAL, PRIORITY_NORMAL
@@ -107,6 +109,42 @@ def test_with_no_agent_online_a_ticket_is_taken_and_kept(running_stack, desk_red
     # The conversation goes back to the bot afterwards.
     assert shows(running_stack.store().get("refund-timing").answer, customer.say("How long does a refund take?"))
     assert time.time() < stored.deadline_at <= time.time() + 24 * 3600
+
+
+def test_with_redis_down_a_ticket_is_taken_at_once_and_reaches_the_desk_when_redis_is_back(
+    running_stack, desk_redis, redis_server,
+):
+    customer = Customer(running_stack.rasa_url)
+    assert shows(running_stack.store().get("refund-timing").answer, customer.say("How long does a refund take?"))
+    redis_server.stop()
+    try:
+        during = customer.say("My refund for order MM-24680 never arrived")
+        assert "can't reach our help centre" in texts(during)
+        taken = customer.press(during, "Leave a message for our team")
+        [ticket] = re.findall(r"ticket (TX[A-Z0-9]+)", texts(taken))
+        assert "our system is having trouble" in texts(taken)
+        assert "Please leave your e-mail address or phone number" in texts(taken)
+        noted = customer.say("jane.outage@example.com")
+        assert ticket in texts(noted) and "within 24 hours" in texts(noted)
+    finally:
+        redis_server.start()
+    queue = HandoffQueue(desk_redis)
+    deadline = time.time() + 60
+    while queue.get(ticket) is None and time.time() < deadline:
+        time.sleep(0.5)
+    stored = queue.get(ticket)
+    assert stored is not None, "the journalled ticket never reached Redis"
+    assert stored.state == "ticket" and ticket in [h.ticket for h in queue.offline_tickets()]
+    assert stored.sender_id == customer.sender
+    assert "jane.outage@example.com" in stored.contact_details
+    lines = [line.text for line in queue.transcript(ticket)]
+    assert "My refund for order MM-24680 never arrived" in lines and "jane.outage@example.com" in lines
+    assert [r["kind"] for r in stored.reasons] == ["human_request", "outage"]
+    # The summary tells the whole story: the question before the outage and the facts given during it.
+    assert "How long does a refund take?" in stored.summary["issue"]
+    assert "MM-24680" in stored.summary["text"]
+    assert ContactHistory(desk_redis).get(customer.sender).ticket == ticket
+    assert OutageJournal(running_stack.settings.data_dir / "outage-journal.jsonl").records() == []
 
 
 def test_rising_frustration_is_acknowledged_once_with_the_problem_restated(running_stack, desk_redis):

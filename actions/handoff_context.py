@@ -1,0 +1,92 @@
+"""What a handoff is made of: its transcript, its priority and the context summary the agent reads.
+
+Shared by the live handoff (actions.handoff) and the tickets replayed after a Redis outage
+(actions.outage), so both give the agent the same story.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import redis
+
+from actions.runtime import settings
+from detection import Reason
+from handoff.contacts import ContactHistory, identities
+from handoff.records import PRIORITY_HIGH, PRIORITY_LEGAL, PRIORITY_NORMAL, PRIORITY_RAISED, Line
+from handoff.summary import SummaryInput, build_summary
+from handoff.turns import TurnRecord
+from kb.service import KnowledgeBase
+
+SUGGESTED_ENTRIES = 3
+FLAG_SECONDS = 90 * 24 * 3600
+
+
+def transcript(events: Iterable[dict[str, Any]]) -> list[Line]:
+    """The customer's and the bot's messages among Rasa tracker events."""
+    lines = []
+    for event in events:
+        # Button and widget payloads ("/greet", "/affirm") are not the customer's words.
+        if event.get("event") == "user" and event.get("text") and not event["text"].startswith("/"):
+            lines.append(Line("customer", event["text"], at=event.get("timestamp") or time.time()))
+        elif event.get("event") == "bot" and event.get("text"):
+            lines.append(Line("bot", event["text"], at=event.get("timestamp") or time.time()))
+    return lines
+
+
+def flag_customer(client: redis.Redis, customer: dict[str, Any], sender_id: str, why: str) -> None:
+    """Mark every identity of the customer as flagged, so the next agent is prepared."""
+    for key in identities(customer) or [f"sender:{sender_id}"]:
+        client.set(f"flagged:{key}", why, ex=FLAG_SECONDS)
+
+
+def is_flagged(client: redis.Redis, customer: dict[str, Any], sender_id: str) -> bool:
+    """Whether any identity of the customer (or this conversation) was flagged."""
+    keys = identities(customer) + [f"sender:{sender_id}"]
+    return any(client.exists(f"flagged:{key}") for key in keys)
+
+
+def priority(reasons: Iterable[Reason], repeat: bool, level: str) -> int:
+    """Legal threats first, then high frustration, then repeat contacts and rising frustration."""
+    if any(r.kind == "legal" for r in reasons):
+        return PRIORITY_LEGAL
+    if level == "high":
+        return PRIORITY_HIGH
+    if repeat or level == "rising":
+        return PRIORITY_RAISED
+    return PRIORITY_NORMAL
+
+
+@dataclass(frozen=True)
+class HandoffContext:
+    """The parts of a handoff record that come from the conversation and the contact history."""
+
+    summary: dict[str, Any]
+    reasons: list[dict[str, str]]
+    priority: int
+    repeat_contacts: int  # earlier unresolved contacts within the repeat window
+    audience: str  # "supervisors" for legal threats, else "agents"
+
+
+def build_context(
+    client: redis.Redis, kb: KnowledgeBase, sender_id: str, customer: dict[str, Any],
+    turns: list[TurnRecord], reasons: list[Reason], level: str,
+) -> HandoffContext:
+    """The summary (with earlier contacts and the entries likely to help), priority and audience."""
+    now = time.time()
+    since = now - settings().repeat_window_days * 86400
+    earlier = ContactHistory(client).earlier(identities(customer), since, exclude=sender_id)
+    unresolved = [c for c in earlier if c.effective_outcome(now) != "resolved"]
+    issue = next((t.text for t in turns if t.outcome in ("answer", "clarify", "dont_know")), turns[-1].text)
+    suggested = [h.entry_id for h in kb.ask(issue).hits[:SUGGESTED_ENTRIES]]
+    shown = {e for t in turns for e in t.entries} | set(suggested)
+    titles = {e.id: (e.title, e.category) for e in map(kb.entry, shown) if e}
+    reason_dicts = [{"kind": r.kind, "detail": r.detail, "quote": r.quote} for r in reasons]
+    summary = build_summary(SummaryInput(customer, turns, earlier, reason_dicts, titles, suggested))
+    return HandoffContext(
+        summary=summary, reasons=reason_dicts, priority=priority(reasons, bool(unresolved), level),
+        repeat_contacts=len(unresolved),
+        audience="supervisors" if any(r.kind == "legal" for r in reasons) else "agents",
+    )

@@ -1,0 +1,205 @@
+"""What the bot does for a customer while Redis (queue, knowledge base, history) is unreachable.
+
+The customer is told plainly, and nothing they type is lost: Rasa holds the conversation
+(rasa_ext.outage_stores), and what is meant for people goes into the local journal
+(handoff.journal). A customer who wants a person, or is too upset or threatening legal action
+to wait, gets a ticket reference at once and is asked for their contact details, as when no
+agent is online. Messages for an agent and ratings given during the outage are journalled too.
+
+`JournalReplayer` replays the journal into the handoff queue once Redis answers again; the
+tickets then wait in the desk like any other, with the summary built from the whole
+conversation (the turns Redis had before the outage and those journalled during it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import asdict
+from typing import Any
+
+import redis
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from redis.exceptions import RedisError
+
+from actions import replies
+from actions.customer import customer_from
+from actions.handoff_context import build_context, is_flagged, transcript
+from actions.runtime import knowledge_base, outage_journal, redis_client
+from detection import Reason, Turn, assess
+from handoff.contacts import ContactHistory, identities
+from handoff.journal import Op, Pending, new_reference
+from handoff.queue import HandoffQueue
+from handoff.records import Line
+from handoff.turns import CHIT_CHAT, TurnLog, TurnRecord
+from kb.service import KnowledgeBase
+
+logger = logging.getLogger(__name__)
+
+OUTAGE_DETAIL = "taken while our systems were down"
+PRESSED_REASON = Reason("human_request", "asks for a person", "(pressed \"Leave a message for our team\")")
+# Replayed record ids are remembered this long (far longer than any outage).
+REPLAYED_SECONDS = 30 * 24 * 3600
+REPLAY_EVERY_SECONDS = 5.0
+
+
+async def outage_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """A customer message while Redis is down: a ticket when they want a person, else say so."""
+    text = tracker.latest_message.get("text") or ""
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    # Only this message can be judged: the conversation's turns are in Redis.
+    assessment = assess([Turn(text, intent)])
+    if assessment.hand_off or text.startswith("/request_human"):
+        reasons = list(assessment.reasons) or [PRESSED_REASON]
+        return await take_outage_ticket(dispatcher, tracker, reasons, assessment.level)
+    for message in replies.kb_unavailable():
+        dispatcher.utter_message(**message)
+    return []
+
+
+async def take_outage_ticket(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reasons: list[Reason], level: str,
+) -> list[EventType]:
+    """Open a ticket in the local journal, give the customer its reference and ask how to reach them."""
+    text = tracker.latest_message.get("text") or ""
+    customer = customer_from(tracker, text)
+    ticket = new_reference()
+    outage = Reason("outage", OUTAGE_DETAIL, "" if text.startswith("/") else text)
+    opened = await keep_for_later(
+        "open", ticket, sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "",
+        customer=customer, level=level, reasons=[asdict(r) for r in [*reasons, outage]],
+        turns=[asdict(t) for t in _outage_turns(tracker.events)],
+        lines=[line.to_dict() for line in transcript(tracker.events)],
+    )
+    if not opened:
+        dispatcher.utter_message(text=replies.OUTAGE_NO_TICKET)
+        return []
+    why = "our system is having trouble, so I can't pass you to our team right now"
+    for message in replies.ticket_taken(ticket, why):
+        dispatcher.utter_message(**message)
+    return [
+        SlotSet("customer", customer), SlotSet("handoff_ticket", ticket),
+        SlotSet("handoff_state", "collecting_contact"),
+    ]
+
+
+def _outage_turns(events: list[dict[str, Any]]) -> list[TurnRecord]:
+    """The customer's messages Rasa holds, as turns the bot could not answer (the last hands off)."""
+    said = [e for e in events if e.get("event") == "user" and e.get("text")]
+    turns = []
+    for index, event in enumerate(said):
+        intent = (event.get("parse_data") or {}).get("intent", {}).get("name") or ""
+        if index == len(said) - 1:
+            outcome = "handoff"
+        else:
+            outcome = "" if intent in CHIT_CHAT or event["text"].startswith("/") else "dont_know"
+        turns.append(TurnRecord(event["text"], intent, outcome, at=event.get("timestamp") or 0.0))
+    return turns
+
+
+async def keep_for_later(op: Op, ticket: str, **data: Any) -> bool:
+    """Write a journal record off the event loop; False (logged) if even the disk fails."""
+    try:
+        await asyncio.to_thread(outage_journal().write, op, ticket, **data)
+        return True
+    except OSError:
+        logger.exception("Could not write to the outage journal (%s %s)", op, ticket)
+        return False
+
+
+def apply_record(client: redis.Redis, kb: KnowledgeBase, record: dict[str, Any]) -> None:
+    """Replay one journal record into Redis (skipped if it was replayed before).
+
+    Raises Pending when the record's ticket is not in Redis yet, or the record cannot be
+    applied for another reason than Redis itself (logged, kept for a person to look at).
+    """
+    marker = f"handoff:journal:{record['id']}"
+    if client.exists(marker):
+        return
+    queue = HandoffQueue(client)
+    try:
+        if record["op"] == "open":
+            if queue.get(record["ticket"]) is None:
+                _open(client, kb, queue, record)
+        else:
+            _extend(queue, record)
+    except (Pending, RedisError):
+        raise
+    except Exception as error:
+        logger.exception("Journal record %s could not be replayed; kept in the journal", record.get("id"))
+        raise Pending from error
+    client.set(marker, 1, ex=REPLAYED_SECONDS)
+
+
+def _open(client: redis.Redis, kb: KnowledgeBase, queue: HandoffQueue, record: dict[str, Any]) -> None:
+    sender, customer, ticket = record["sender_id"], record["customer"], record["ticket"]
+    logged = TurnLog(client).all(sender)
+    # Rasa may have had the conversation's start before the outage: those turns are in the log already.
+    since = logged[-1].at if logged else 0.0
+    turns = logged + [t for t in (TurnRecord(**d) for d in record["turns"]) if t.at > since]
+    reasons = [Reason(**r) for r in record["reasons"]]
+    built = build_context(client, kb, sender, customer, turns, reasons, record["level"])
+    queue.create(
+        [Line(**line) for line in record["lines"]], as_ticket=True, ticket=ticket, created_at=record["at"],
+        sender_id=sender, channel=record["channel"], customer=customer, priority=built.priority,
+        reasons=built.reasons, summary=built.summary, audience=built.audience,
+        flagged=is_flagged(client, customer, sender), repeat_contacts=built.repeat_contacts,
+    )
+    history = ContactHistory(client)
+    topic = next((t.text for t in turns if t.outcome in ("answer", "clarify", "dont_know")), "")
+    history.touch(sender, identities(customer), topic=topic)
+    history.set_outcome(sender, "handed_off", ticket)
+
+
+def _extend(queue: HandoffQueue, record: dict[str, Any]) -> None:
+    ticket = record["ticket"]
+    handoff = queue.get(ticket)
+    if handoff is None:
+        raise Pending(ticket)
+    if record["op"] == "line":
+        queue.append(ticket, Line(**record["line"]))
+    elif record["op"] == "contact":
+        details = f"{handoff.contact_details}\n{record['text']}".strip()
+        queue.update(ticket, contact_details=details[:2000])
+        queue.append(ticket, Line("customer", record["text"], at=record["at"]))
+    elif record["op"] == "update":
+        queue.update(ticket, **record["fields"])
+
+
+def replay_journal() -> int:
+    """Replay what the journal holds into Redis; 0 while Redis is still down."""
+    journal = outage_journal()
+    if not journal.records():
+        return 0
+    try:
+        applied = journal.replay(lambda record: apply_record(redis_client(), knowledge_base(), record))
+    except RedisError as error:
+        logger.info("Outage journal waits for Redis: %s", error)
+        return 0
+    if applied:
+        logger.info("Replayed %d outage journal record(s) into Redis", applied)
+    return applied
+
+
+class JournalReplayer(threading.Thread):
+    """Replays the outage journal every few seconds (a daemon: it dies with the server).
+
+    A thread, not a task on rasa-sdk's event loop: replay encodes (the summary's suggested
+    entries) and talks to Redis, which must not block the loop that serves actions.
+    """
+
+    def __init__(self, every_seconds: float = REPLAY_EVERY_SECONDS) -> None:
+        super().__init__(name="outage-journal-replay", daemon=True)
+        self._every = every_seconds
+
+    def run(self) -> None:
+        while True:
+            time.sleep(self._every)
+            try:
+                replay_journal()
+            except Exception:  # noqa: BLE001 - the loop must outlive one bad round
+                logger.exception("Outage journal replay failed; will retry")
