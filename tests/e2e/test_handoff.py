@@ -11,12 +11,15 @@ import time
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from handoff.contacts import ContactHistory
 from handoff.journal import OutageJournal
 from handoff.presence import AGENTS_KEY, heartbeat
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_LEGAL, PRIORITY_NORMAL
+from tests.e2e.browser_fixtures import screenshot
+from tests.e2e.desk_fixtures import log_in
 from tests.e2e.running import RunningStack
 from tests.support import Customer, button_titles, shows, texts
 
@@ -112,7 +115,7 @@ def test_with_no_agent_online_a_ticket_is_taken_and_kept(running_stack, desk_red
 
 
 def test_with_redis_down_a_ticket_is_taken_at_once_and_reaches_the_desk_when_redis_is_back(
-    running_stack, desk_redis, redis_server,
+    running_stack, desk_redis, redis_server, stack_redis, open_page,
 ):
     customer = Customer(running_stack.rasa_url)
     assert shows(running_stack.store().get("refund-timing").answer, customer.say("How long does a refund take?"))
@@ -145,6 +148,13 @@ def test_with_redis_down_a_ticket_is_taken_at_once_and_reaches_the_desk_when_red
     assert "MM-24680" in stored.summary["text"]
     assert ContactHistory(desk_redis).get(customer.sender).ticket == ticket
     assert OutageJournal(running_stack.settings.data_dir / "outage-journal.jsonl").records() == []
+    # An agent sees it in the desk among the offline tickets, with why and how to reach the customer.
+    page = open_page(f"{running_stack.desk_url}/desk/login")
+    log_in(page, running_stack.desk_url, "alice", stack_redis)
+    row = page.locator("#tickets .row", has_text=ticket)
+    expect(row).to_contain_text("taken while our systems were down", timeout=15_000)
+    expect(row).to_contain_text("jane.outage@example.com")
+    screenshot(page, "desk-outage-ticket")
 
 
 def test_rising_frustration_is_acknowledged_once_with_the_problem_restated(running_stack, desk_redis):
