@@ -48,9 +48,19 @@ REPLAY_EVERY_SECONDS = 5.0
 
 
 async def outage_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """A customer message while Redis is down: a ticket when they want a person, else say so."""
+    """A customer message while Redis is down: a ticket when they want a person, else say so.
+
+    A customer already waiting in the queue keeps their place: the message joins their handoff.
+    """
     text = tracker.latest_message.get("text") or ""
     intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    waiting_on = tracker.get_slot("handoff_ticket") if tracker.get_slot("handoff_state") == "queued" else None
+    if waiting_on:
+        if not text.startswith("/"):
+            await keep_for_later("line", waiting_on, line=Line("customer", text).to_dict())
+        for message in replies.outage_while_queued(waiting_on):
+            dispatcher.utter_message(**message)
+        return []
     # Only this message can be judged: the conversation's turns are in Redis.
     assessment = assess([Turn(text, intent)])
     if assessment.hand_off or text.startswith("/request_human"):

@@ -83,6 +83,13 @@ OUTAGE_NO_TICKET = ("I'm sorry, our system is having trouble and I can't take a 
                     "Please try again in a few minutes.")
 
 
+def outage_while_queued(ticket: str) -> list[Message]:
+    """Waiting in the queue while the store is down: the place is kept, the message joins the request."""
+    return [{"text": f"I'm sorry, our system is having trouble right now, so I can't look that up. "
+                     f"You keep your place in the queue, and your message is saved with ticket {ticket} "
+                     "for the person who takes your chat."}]
+
+
 def outage_relay() -> list[Message]:
     """A message for the agent while the desk's store is down: it is kept and delivered later."""
     return [{"text": "I'm sorry, our system is having trouble right now. Your message is saved "

@@ -157,6 +157,27 @@ def test_with_redis_down_a_ticket_is_taken_at_once_and_reaches_the_desk_when_red
     screenshot(page, "desk-outage-ticket")
 
 
+def test_a_customer_waiting_in_the_queue_during_a_redis_outage_keeps_their_place_and_their_words(
+    running_stack, desk_redis, redis_server,
+):
+    customer = Customer(running_stack.rasa_url)
+    customer.say("I want to talk to a human")
+    queue = HandoffQueue(desk_redis)
+    ticket = queue.open_for(customer.sender).ticket
+    added = "Also, the parcel was MM-97531"
+    redis_server.stop()
+    try:
+        replies = customer.say(added)
+        assert f"You keep your place in the queue, and your message is saved with ticket {ticket}" in texts(replies)
+    finally:
+        redis_server.start()
+    deadline = time.time() + 60
+    while added not in [line.text for line in queue.transcript(ticket)]:
+        assert time.time() < deadline, "the message never joined the handoff"
+        time.sleep(0.5)
+    assert queue.get(ticket).state == "queued" and queue.position(ticket) == 1
+
+
 def test_rising_frustration_is_acknowledged_once_with_the_problem_restated(running_stack, desk_redis):
     customer = Customer(running_stack.rasa_url)
     customer.say("my refund for the lamp I sent back")
