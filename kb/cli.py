@@ -121,3 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     except RedisError as error:
         print(f"error: Redis: {error}", file=sys.stderr)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
