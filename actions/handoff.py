@@ -108,9 +108,7 @@ class ActionRelayToAgent(Action):
         return "action_relay_to_agent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-
-        line = Line("customer", text)
+        line = Line("customer", tracker.latest_message.get("text") or "")
 
         def relay() -> bool:
             queue = HandoffQueue(redis_client())

@@ -182,11 +182,8 @@ def _extend(queue: HandoffQueue, record: dict[str, Any]) -> None:
 
 def replay_journal() -> int:
     """Replay what the journal holds into Redis; 0 while Redis is still down."""
-    journal = outage_journal()
-    if not journal.records():
-        return 0
     try:
-        applied = journal.replay(lambda record: apply_record(redis_client(), knowledge_base(), record))
+        applied = outage_journal().replay(lambda record: apply_record(redis_client(), knowledge_base(), record))
     except RedisError as error:
         logger.info("Outage journal waits for Redis: %s", error)
         return 0
