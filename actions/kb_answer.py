@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.customer_turn import CustomerTurnAction, Reply
+from actions.kb_gaps import note_gap
 from actions.runtime import call_kb, knowledge_base
 from kb.entry import Entry
 
@@ -48,6 +49,7 @@ class ActionKBAnswer(CustomerTurnAction):
             utter(dispatcher, replies.clarify(chosen))
             return Reply(events + [SlotSet("kb_stage", "clarifying"), SlotSet("kb_shown", ids)], "clarify", ids)
         utter(dispatcher, replies.dont_know())
+        await note_gap(tracker.sender_id, query, "unanswered", [])
         return Reply(events + [SlotSet("kb_stage", None), SlotSet("kb_shown", [])], "dont_know")
 
 

@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from actions import replies
 from actions.customer_turn import CustomerTurnAction, Reply
 from actions.kb_answer import answered, utter
+from actions.kb_gaps import note_gap
 from actions.runtime import call_kb, knowledge_base, redis_client
 from handoff.contacts import ContactHistory
 
@@ -32,6 +33,9 @@ class ActionKBFeedback(CustomerTurnAction):
         if stage not in ("answered", "clarifying"):
             dispatcher.utter_message(text="All right. What can I help you with?")
             return Reply()
+        # The customer said no to the answer (or to every choice offered): a gap for content owners.
+        rejected = shown[-1:] if stage == "answered" else shown
+        await note_gap(tracker.sender_id, tracker.get_slot("kb_question") or "", "rejected", rejected)
         candidates: list[str] = tracker.get_slot("kb_candidates") or []
         remaining = [c for c in candidates if c not in shown]
         next_entry = await call_kb(dispatcher, lambda: kb.entry(remaining[0])) if remaining and stage == "answered" else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+
 from kb.decide import Decision, decide
 from kb.encoder import Encoder
 from kb.entry import Entry
@@ -55,6 +57,10 @@ class KnowledgeBase:
         hits = tuple(index.search(question, k)) if index else ()
         decision = decide(list(hits), self._config.thresholds)
         return Result(decision, hits, {h.entry_id: snapshot.entries[h.entry_id] for h in hits})
+
+    def vector(self, text: str) -> np.ndarray:
+        """`text`'s embedding from the base model (stable across index rebuilds, unlike the tuned one)."""
+        return self._encoder.encode([text])[0]
 
     def entry(self, entry_id: str) -> Entry | None:
         """The current version of one entry (None if it no longer exists)."""

@@ -18,18 +18,20 @@ import requests
 import socketio
 from playwright.sync_api import Page
 
+from desk.roles import allowed, home
 from desk.users import UserStore
 from handoff.presence import online_agents
 from infra.redis_client import connect
 from tests.e2e.running import RunningStack
 
 PASSWORD = "e2e desk password"
-USERS = {"alice": ("Alice", "agent"), "bob": ("Bob", "agent"), "sue": ("Sue", "supervisor")}
+USERS = {"alice": ("Alice", "agent"), "bob": ("Bob", "agent"), "sue": ("Sue", "supervisor"),
+         "carl": ("Carl", "content_owner")}
 
 
 @pytest.fixture
 def stack_redis(running_stack: RunningStack) -> redis.Redis:
-    """The stack's Redis, with the desk's users (two agents, a supervisor; password PASSWORD)."""
+    """The stack's Redis, with the desk's users (two agents, a supervisor, a content owner; password PASSWORD)."""
     client = connect(running_stack.settings.redis)
     store = UserStore(client)
     for name, (display, role) in USERS.items():
@@ -96,12 +98,15 @@ def socket_customer(running_stack: RunningStack) -> Iterator[Callable[[], Socket
 
 
 def log_in(page: Page, desk_url: str, name: str, client: redis.Redis) -> None:
-    """Log in through the desk's form and wait until the page's heartbeat made the agent online."""
+    """Log in through the desk's form; an agent's page is waited on until its heartbeat made them online."""
     page.goto(f"{desk_url}/desk")
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
     page.click("form.login button[type=submit]")
-    page.wait_for_url(f"{desk_url}/desk")
+    role = USERS[name][1]
+    page.wait_for_url(f"{desk_url}{home(role)}")
+    if not allowed(role, "desk"):
+        return
     deadline = time.monotonic() + 10
     while name not in online_agents(client):
         assert time.monotonic() < deadline, f"{name} never came online"
