@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import redis
 
@@ -28,6 +29,7 @@ class GapRow:
     last_at: float
     rejected_titles: list[str]  # answers customers said no to
     ids: str  # the group's gap ids, comma-joined, for "handled"
+    draft_url: str  # a new entry with the group's wordings as its question variants
 
 
 def gap_rows(client: redis.Redis) -> tuple[list[GapRow], int]:
@@ -45,6 +47,7 @@ def _row(group: GapGroup, titles: dict[str, str]) -> GapRow:
         unanswered=group.count("unanswered"), rejected=group.count("rejected"), last_at=group.last_at,
         rejected_titles=[titles.get(entry_id, f"{entry_id} (removed)") for entry_id in group.rejected_entries],
         ids=",".join(group.ids),
+        draft_url="/desk/kb/entries/new?" + urlencode([("question", q) for q in questions[:1 + SHOWN_WORDINGS]]),
     )
 
 

@@ -1,4 +1,4 @@
-"""What the desk's routes share: settings, Redis, the handoff queue, contacts, users, Rasa."""
+"""What the desk's routes share: settings, Redis, the handoff queue, contacts, users, Rasa, the KB."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from infra.rasa_client import RasaClient
 from infra.redis_client import connect
 from infra.settings import Settings
 from infra.stack import rasa_token
+from kb.encoder import Encoder
+from kb.overlap import QuestionVectors
+from kb.store import KBStore
 
 
 @dataclass
@@ -26,6 +29,8 @@ class Services:
     contacts: ContactHistory
     users: UserStore
     rasa: RasaClient
+    kb: KBStore
+    question_vectors: QuestionVectors  # for the editor's overlap warnings (the model loads on first use)
 
     @classmethod
     def create(cls, settings: Settings) -> "Services":
@@ -33,6 +38,7 @@ class Services:
         return cls(
             settings=settings, redis=client, queue=HandoffQueue(client), contacts=ContactHistory(client),
             users=UserStore(client), rasa=RasaClient(f"http://localhost:{settings.rasa_port}", rasa_token(settings)),
+            kb=KBStore(client), question_vectors=QuestionVectors(Encoder(settings.embedding_model, settings.torch_threads)),
         )
 
 

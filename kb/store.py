@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -11,6 +12,17 @@ from kb.entry import Entry
 
 ENTRIES_KEY = "kb:entries"  # hash: entry id -> entry JSON
 VERSION_KEY = "kb:version"  # counter, raised by every change; caches compare it
+
+
+class StaleEdit(Exception):
+    """The entry changed (or appeared, or went) since the editor read it."""
+
+
+def fingerprint(entry: Entry | None) -> str:
+    """A short digest of an entry's content ("" for none), to notice edits made meanwhile."""
+    if entry is None:
+        return ""
+    return hashlib.sha256(json.dumps(entry.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -62,10 +74,28 @@ class KBStore:
         pipe.incr(VERSION_KEY)
         return int(pipe.execute()[-1])
 
-    def delete(self, entry_id: str) -> bool:
-        """Remove one entry; False if it was not there."""
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hdel(ENTRIES_KEY, entry_id)
-        pipe.incr(VERSION_KEY)
-        removed, _ = pipe.execute()
-        return bool(removed)
+    def save_entry(self, entry: Entry, expected: str) -> int:
+        """Write one entry if it is still as the editor read it (`expected` fingerprint, "" for new).
+
+        Raises StaleEdit otherwise; returns the new version.
+        """
+        return self._change_if(entry.id, expected, lambda pipe: pipe.hset(ENTRIES_KEY, entry.id, json.dumps(entry.to_dict())))
+
+    def delete_entry(self, entry_id: str, expected: str) -> int:
+        """Remove one entry if it is still as the editor read it; raises StaleEdit otherwise."""
+        return self._change_if(entry_id, expected, lambda pipe: pipe.hdel(ENTRIES_KEY, entry_id))
+
+    def _change_if(self, entry_id: str, expected: str, change) -> int:
+        # WATCH makes the check and the write one step: a write by anyone in between aborts it.
+        with self._redis.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(ENTRIES_KEY)
+                raw = pipe.hget(ENTRIES_KEY, entry_id)
+                if fingerprint(Entry.from_dict(json.loads(raw)) if raw else None) != expected:
+                    raise StaleEdit(entry_id)
+                pipe.multi()
+                change(pipe)
+                pipe.incr(VERSION_KEY)
+                return int(pipe.execute()[-1])
+            except redis.WatchError as error:
+                raise StaleEdit(entry_id) from error

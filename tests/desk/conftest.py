@@ -49,7 +49,7 @@ class FakeRasa:
 def settings(redis_url: str, redis_client: redis.Redis, tmp_path: Path) -> Settings:
     """Settings on the test Redis (flushed), with Rasa on a port where nothing listens."""
     return load_settings({"REDIS_URL": redis_url, "DATA_DIR": str(tmp_path), "RASA_PORT": str(free_port()),
-                          "RASA_TOKEN": "test-token", "EMBEDDING_MODEL": "unused"})
+                          "RASA_TOKEN": "test-token"})
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def test_a_content_owner_sees_grouped_gaps_as_text_and_marks_a_group_handled(cli
     log.record("Do you take crypto?", "unanswered", [], "b", vector(1, 0.2))
     log.record(ATTACK, "rejected", ["payment-methods"], "c", vector(0, 1))
     owner = client_for("carl")
-    page = owner.get("/desk/kb").text
+    page = owner.get("/desk/kb/gaps").text
     assert page.index("Do you take crypto?") < page.index("do you sell pianos")  # 2 customers first
     assert "2 customers" in page and "Can I pay with bitcoin?" in page
     assert "Said no to: <span class=\"fact entry\">Ways to pay</span>" in page
@@ -41,7 +41,7 @@ def test_a_content_owner_sees_grouped_gaps_as_text_and_marks_a_group_handled(cli
     ids = re.findall(r'name="ids" value="([^"]+)"', page)
     response = owner.post("/desk/kb/gaps/handled", data={"ids": ids[0], "csrf": owner.headers["X-CSRF-Token"]},
                           follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/desk/kb?done=2"
+    assert response.status_code == 303 and response.headers["location"] == "/desk/kb/gaps?done=2"
     page = owner.get(response.headers["location"]).text
     assert "2 question(s) marked handled" in page and "bitcoin" not in page and "do you sell pianos" in page
     assert [g.question for g in log.all()] == [ATTACK]
@@ -60,11 +60,11 @@ def test_agents_neither_see_nor_clear_the_gaps(client_for, svc):
     GapLog(svc.redis).record("bitcoin?", "unanswered", [], "a", vector(1))
     [gap] = GapLog(svc.redis).all()
     agent = client_for("alice")
-    assert agent.get("/desk/kb").status_code == 403
+    assert agent.get("/desk/kb/gaps").status_code == 403
     assert agent.post("/desk/kb/gaps/handled", data={"ids": gap.id, "csrf": agent.headers["X-CSRF-Token"]}).status_code == 403
     assert len(GapLog(svc.redis).all()) == 1
-    assert "bitcoin?" in client_for("ada").get("/desk/kb").text  # admins may
+    assert "bitcoin?" in client_for("ada").get("/desk/kb/gaps").text  # admins may
 
 
 def test_an_empty_list_says_so(client_for):
-    assert "Nothing yet" in client_for("carl").get("/desk/kb").text
+    assert "Nothing yet" in client_for("carl").get("/desk/kb/gaps").text

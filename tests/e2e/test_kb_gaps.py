@@ -40,6 +40,7 @@ def test_unanswered_and_rejected_questions_are_grouped_for_a_content_owner_who_c
 
     page = open_page(f"{running_stack.desk_url}/desk/login", viewport={"width": 1200, "height": 1000})
     log_in(page, running_stack.desk_url, "carl", stack_redis)
+    page.get_by_role("link", name="What customers asked that the knowledge base could not answer").click()
     mars = page.locator(".gap", has_text=MARS)
     expect(mars).to_contain_text("2 customers")
     expect(mars).to_contain_text("no answer ×3")

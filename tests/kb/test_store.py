@@ -1,7 +1,9 @@
 """The KB store against a real Redis."""
 
+import pytest
+
 from kb.entry import Entry
-from kb.store import KBStore
+from kb.store import KBStore, StaleEdit, fingerprint
 
 
 def make_entry(entry_id: str, answer: str = "An answer.") -> Entry:
@@ -27,8 +29,24 @@ def test_every_change_raises_the_version(redis_client):
     second = store.save([make_entry("a", answer="Edited.")])
     assert second > first
     assert store.get("a").answer == "Edited."
-    assert store.delete("a") and store.version() > second
+    assert store.delete_entry("a", fingerprint(store.get("a"))) > second
     assert store.get("a") is None
+
+
+def test_an_edit_or_delete_of_an_entry_changed_meanwhile_is_refused(redis_client):
+    store = KBStore(redis_client)
+    store.save([make_entry("a")])
+    read = fingerprint(store.get("a"))
+    store.save([make_entry("a", answer="Someone else's edit.")])
+    with pytest.raises(StaleEdit):
+        store.save_entry(make_entry("a", answer="Mine."), read)
+    with pytest.raises(StaleEdit):
+        store.delete_entry("a", read)
+    with pytest.raises(StaleEdit):  # "new" but the id is taken
+        store.save_entry(make_entry("a", answer="Mine."), "")
+    assert store.get("a").answer == "Someone else's edit."
+    version = store.save_entry(make_entry("b"), "")
+    assert store.get("b") == make_entry("b") and store.version() == version
 
 
 def test_replace_removes_entries_not_given(redis_client):

@@ -1,0 +1,141 @@
+"""The content owners' pages: the entries, the editor, overlaps, and what the KB could not answer.
+
+A saved entry is written to the KB store in Redis at once: the bot's next question uses it, in
+every replica, without retraining or a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from desk.auth import guard
+from desk.kb_form import EntryForm
+from desk.kb_gaps import gap_rows, parse_ids
+from desk.pages import render
+from desk.services import Services, services
+from kb.gaps import GapLog
+from kb.overlap import find_overlaps
+from kb.store import StaleEdit, fingerprint
+
+STALE = "Someone changed this entry while you were editing it. Your text is below; compare it with theirs before saving again."
+
+
+def _overlaps(svc: Services, only: str | None = None) -> tuple[list, dict[str, str]]:
+    """Overlapping pairs (all, or those of one entry) and every entry's title."""
+    entries = svc.kb.snapshot().entries
+    return find_overlaps(entries.values(), svc.question_vectors, only=only), {i: e.title for i, e in entries.items()}
+
+
+@guard("kb")
+async def entries(request: Request) -> Response:
+    """Every entry by category, the overlapping pairs, and how many questions wait unanswered."""
+    svc = services(request)
+    snapshot = await asyncio.to_thread(svc.kb.snapshot)
+    (overlaps, titles), (gaps, _) = await asyncio.gather(asyncio.to_thread(_overlaps, svc), asyncio.to_thread(gap_rows, svc.redis))
+    listed = sorted(snapshot.entries.values(), key=lambda e: (e.category, e.title.lower()))
+    return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles, "gap_groups": len(gaps),
+                                       "deleted": request.query_params.get("deleted")})
+
+
+@guard("kb")
+async def gaps(request: Request) -> Response:
+    """What customers asked that the KB could not answer, grouped by meaning."""
+    rows, total = await asyncio.to_thread(gap_rows, services(request).redis)
+    return render(request, "kb_gaps.html", {"rows": rows, "total": total, "done": request.query_params.get("done")})
+
+
+@guard("kb")
+async def gaps_handled(request: Request) -> Response:
+    """A content owner dealt with a group (added or fixed an entry): its questions leave the list."""
+    try:
+        ids = parse_ids(str((await request.form()).get("ids", "")))
+    except ValueError:
+        return render(request, "error.html", {"title": "Not understood", "message": "That list of questions was not valid."}, 400)
+    removed = await asyncio.to_thread(GapLog(services(request).redis).remove, ids)
+    return RedirectResponse(f"/desk/kb/gaps?done={removed}", status_code=303)
+
+
+def _editor(request: Request, form: EntryForm, new: bool, problems: list[str] = (), status: int = 200,
+            overlaps: list = (), titles: dict[str, str] | None = None) -> Response:
+    return render(request, "kb_entry.html", {
+        "form": form.fields(), "new": new, "problems": list(problems), "overlaps": list(overlaps),
+        "titles": titles or {}, "saved": request.query_params.get("saved"),
+    }, status)
+
+
+@guard("kb")
+async def new_entry(request: Request) -> Response:
+    """A blank entry; `?question=` (repeatable) pre-fills variants, e.g. from a group of gaps."""
+    return _editor(request, EntryForm(questions="\n".join(request.query_params.getlist("question"))), new=True)
+
+
+@guard("kb")
+async def edit_entry(request: Request) -> Response:
+    """An entry in the editor, with the entries it overlaps."""
+    svc = services(request)
+    entry_id = request.path_params["entry_id"]
+    entry = await asyncio.to_thread(svc.kb.get, entry_id)
+    if entry is None:
+        return render(request, "error.html", {"title": "No such entry", "message": f"There is no entry '{entry_id}'."}, 404)
+    overlaps, titles = await asyncio.to_thread(_overlaps, svc, entry_id)
+    return _editor(request, EntryForm.from_entry(entry, fingerprint(entry)), new=False, overlaps=overlaps, titles=titles)
+
+
+@guard("kb")
+async def save_entry(request: Request) -> Response:
+    """Create (at /new) or update an entry; any problem shows the form again with everything typed."""
+    svc = services(request)
+    new = "entry_id" not in request.path_params
+    form = EntryForm.from_post(await request.form(), None if new else request.path_params["entry_id"])
+    if not new and not form.base:
+        return _editor(request, form, new, [STALE], 409)
+    snapshot = await asyncio.to_thread(svc.kb.snapshot)
+    entry, problems = form.check(snapshot.entries)
+    if entry is None:
+        return _editor(request, form, new, problems, 400)
+    try:
+        await asyncio.to_thread(svc.kb.save_entry, entry, form.base)
+    except StaleEdit:
+        taken = "An entry with this id already exists; choose another id." if new else STALE
+        return _editor(request, form, new, [taken], 409)
+    return RedirectResponse(f"/desk/kb/entries/{quote(entry.id)}?saved=1", status_code=303)
+
+
+@guard("kb")
+async def delete_entry(request: Request) -> Response:
+    """Remove an entry (confirmed, unchanged since read, and no other entry relates to it)."""
+    svc = services(request)
+    entry_id = request.path_params["entry_id"]
+    posted = await request.form()
+    snapshot = await asyncio.to_thread(svc.kb.snapshot)
+    entry = snapshot.entries.get(entry_id)
+    if entry is None:
+        return render(request, "error.html", {"title": "No such entry", "message": f"There is no entry '{entry_id}'."}, 404)
+    form = EntryForm.from_entry(entry, fingerprint(entry))
+    referring = sorted(e.title for e in snapshot.entries.values() if entry_id in e.related)
+    if referring:
+        return _editor(request, form, False, [f"Other entries name it as related: {', '.join(referring)}. Remove it there first."], 409)
+    if posted.get("confirm") != "yes":
+        return _editor(request, form, False, ["Tick the box to confirm the deletion."], 400)
+    try:
+        await asyncio.to_thread(svc.kb.delete_entry, entry_id, str(posted.get("base", "")))
+    except StaleEdit:
+        return _editor(request, form, False, ["Someone changed this entry meanwhile; check it before deleting."], 409)
+    return RedirectResponse(f"/desk/kb?deleted={quote(entry.title)}", status_code=303)
+
+
+routes = [
+    Route("/desk/kb", entries),
+    Route("/desk/kb/gaps", gaps),
+    Route("/desk/kb/gaps/handled", gaps_handled, methods=["POST"]),
+    Route("/desk/kb/entries/new", new_entry),
+    Route("/desk/kb/entries/new", save_entry, methods=["POST"]),
+    Route("/desk/kb/entries/{entry_id}", edit_entry),
+    Route("/desk/kb/entries/{entry_id}", save_entry, methods=["POST"]),
+    Route("/desk/kb/entries/{entry_id}/delete", delete_entry, methods=["POST"]),
+]

@@ -1,0 +1,41 @@
+"""Overlapping entries, with the real embedding model."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from test_index import encoder, make_entry  # noqa: F401  (shared fixture)
+
+from kb.overlap import QuestionVectors, find_overlaps
+
+
+def entry(entry_id: str, questions: list[str], answer: str):
+    return dataclasses.replace(make_entry(entry_id, entry_id, questions), answer=answer)
+
+
+RETURNS = entry("returns", ["How do I send an item back?", "Can I return my order?", "Returns policy"],
+                "Print the label from your account and drop the parcel at any post office.")
+SAME_QUESTION = entry("send-back", ["How can I send an item back?", "What is the returns address?", "Do I need the original box?"],
+                      "Send it to 1 Mill Lane; any sturdy box will do.")
+UNRELATED = entry("gift-cards", ["Do you sell gift cards?", "Do gift cards expire?", "Gift card balance"],
+                  "Gift cards are valid for 2 years.")
+
+
+def test_a_near_copy_of_another_entrys_question_is_an_overlap_and_distinct_entries_are_not(encoder):
+    vectors = QuestionVectors(encoder)
+    [found] = find_overlaps([RETURNS, SAME_QUESTION, UNRELATED], vectors)
+    assert (found.first, found.second) == ("returns", "send-back")
+    assert (found.first_question, found.second_question) == ("How do I send an item back?", "How can I send an item back?")
+    assert found.similarity >= 0.9
+    assert find_overlaps([RETURNS, UNRELATED], vectors) == []
+
+
+def test_entries_that_give_the_same_answer_are_not_flagged(encoder):
+    twin = dataclasses.replace(SAME_QUESTION, answer=RETURNS.answer)
+    assert find_overlaps([RETURNS, twin], QuestionVectors(encoder)) == []
+
+
+def test_only_the_pairs_of_one_entry_when_asked(encoder):
+    vectors = QuestionVectors(encoder)
+    assert find_overlaps([RETURNS, SAME_QUESTION, UNRELATED], vectors, only="gift-cards") == []
+    assert len(find_overlaps([RETURNS, SAME_QUESTION, UNRELATED], vectors, only="send-back")) == 1
