@@ -7,6 +7,7 @@ every replica, without retraining or a restart.
 from __future__ import annotations
 
 import asyncio
+from typing import Sequence
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -19,15 +20,15 @@ from desk.kb_gaps import gap_rows, parse_ids
 from desk.pages import render
 from desk.services import Services, services
 from kb.gaps import GapLog
-from kb.overlap import find_overlaps
+from kb.entry import Entry
+from kb.overlap import Overlap, find_overlaps
 from kb.store import StaleEdit, fingerprint
 
 STALE = "Someone changed this entry while you were editing it. Your text is below; compare it with theirs before saving again."
 
 
-def _overlaps(svc: Services, only: str | None = None) -> tuple[list, dict[str, str]]:
+def _overlaps(svc: Services, entries: dict[str, Entry], only: str | None = None) -> tuple[list[Overlap], dict[str, str]]:
     """Overlapping pairs (all, or those of one entry) and every entry's title."""
-    entries = svc.kb.snapshot().entries
     return find_overlaps(entries.values(), svc.question_vectors, only=only), {i: e.title for i, e in entries.items()}
 
 
@@ -36,7 +37,8 @@ async def entries(request: Request) -> Response:
     """Every entry by category, the overlapping pairs, and how many questions wait unanswered."""
     svc = services(request)
     snapshot = await asyncio.to_thread(svc.kb.snapshot)
-    (overlaps, titles), (gaps, _) = await asyncio.gather(asyncio.to_thread(_overlaps, svc), asyncio.to_thread(gap_rows, svc.redis))
+    (overlaps, titles), (gaps, _) = await asyncio.gather(
+        asyncio.to_thread(_overlaps, svc, snapshot.entries), asyncio.to_thread(gap_rows, svc.redis))
     listed = sorted(snapshot.entries.values(), key=lambda e: (e.category, e.title.lower()))
     return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles, "gap_groups": len(gaps),
                                        "deleted": request.query_params.get("deleted")})
@@ -60,12 +62,16 @@ async def gaps_handled(request: Request) -> Response:
     return RedirectResponse(f"/desk/kb/gaps?done={removed}", status_code=303)
 
 
-def _editor(request: Request, form: EntryForm, new: bool, problems: list[str] = (), status: int = 200,
-            overlaps: list = (), titles: dict[str, str] | None = None) -> Response:
+def _editor(request: Request, form: EntryForm, new: bool, problems: Sequence[str] = (), status: int = 200,
+            overlaps: Sequence[Overlap] = (), titles: dict[str, str] | None = None) -> Response:
     return render(request, "kb_entry.html", {
         "form": form.fields(), "new": new, "problems": list(problems), "overlaps": list(overlaps),
         "titles": titles or {}, "saved": request.query_params.get("saved"),
     }, status)
+
+
+def _no_entry(request: Request, entry_id: str) -> Response:
+    return render(request, "error.html", {"title": "No such entry", "message": f"There is no entry '{entry_id}'."}, 404)
 
 
 @guard("kb")
@@ -79,10 +85,11 @@ async def edit_entry(request: Request) -> Response:
     """An entry in the editor, with the entries it overlaps."""
     svc = services(request)
     entry_id = request.path_params["entry_id"]
-    entry = await asyncio.to_thread(svc.kb.get, entry_id)
+    snapshot = await asyncio.to_thread(svc.kb.snapshot)
+    entry = snapshot.entries.get(entry_id)
     if entry is None:
-        return render(request, "error.html", {"title": "No such entry", "message": f"There is no entry '{entry_id}'."}, 404)
-    overlaps, titles = await asyncio.to_thread(_overlaps, svc, entry_id)
+        return _no_entry(request, entry_id)
+    overlaps, titles = await asyncio.to_thread(_overlaps, svc, snapshot.entries, entry_id)
     return _editor(request, EntryForm.from_entry(entry, fingerprint(entry)), new=False, overlaps=overlaps, titles=titles)
 
 
@@ -115,7 +122,7 @@ async def delete_entry(request: Request) -> Response:
     snapshot = await asyncio.to_thread(svc.kb.snapshot)
     entry = snapshot.entries.get(entry_id)
     if entry is None:
-        return render(request, "error.html", {"title": "No such entry", "message": f"There is no entry '{entry_id}'."}, 404)
+        return _no_entry(request, entry_id)
     form = EntryForm.from_entry(entry, fingerprint(entry))
     referring = sorted(e.title for e in snapshot.entries.values() if entry_id in e.related)
     if referring:
