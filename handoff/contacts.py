@@ -85,11 +85,14 @@ class ContactHistory:
         return contact
 
     def set_outcome(self, sender_id: str, outcome: Outcome, ticket: str = "") -> None:
-        """Record how the conversation ended (or that it was handed off, with its ticket)."""
-        contact = self.get(sender_id)
-        if contact is None:
-            return
-        contact.outcome, contact.updated_at = outcome, time.time()
+        """Record how the conversation ended (or that it was handed off, with its ticket).
+
+        The record is created if this is the conversation's first turn (the turn's identities are
+        added right after, by `touch`).
+        """
+        now = time.time()
+        contact = self.get(sender_id) or Contact(sender_id, started_at=now, updated_at=now)
+        contact.outcome, contact.updated_at = outcome, now
         contact.ticket = ticket or contact.ticket
         self._save(contact)
 

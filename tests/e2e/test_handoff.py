@@ -114,6 +114,27 @@ def test_with_no_agent_online_a_ticket_is_taken_and_kept(running_stack, desk_red
     assert time.time() < stored.deadline_at <= time.time() + 24 * 3600
 
 
+def test_a_customer_looks_up_their_ticket_by_its_number_or_as_my_ticket(running_stack, desk_redis):
+    desk_redis.delete(AGENTS_KEY)
+    known = {"customer": {"id": f"c-{uuid.uuid4().hex[:6]}", "email": f"kim-{uuid.uuid4().hex[:6]}@example.com"}}
+    first = Customer(running_stack.rasa_url, known)
+    first.say("I need to talk to a person about my refund")
+    queue = HandoffQueue(desk_redis)
+    [ticket] = [h.ticket for h in queue.offline_tickets() if h.sender_id == first.sender]
+    first.say(known["customer"]["email"])
+
+    later = Customer(running_stack.rasa_url, known)  # the next day, a new conversation
+    told = texts(later.say(f"any news on my ticket {ticket}?"))
+    assert f"Ticket {ticket} is with our team, who will get back to you within 24 hours" in told
+    assert "refund" not in told  # the state, never the conversation
+    assert f"Ticket {ticket} is with our team" in texts(later.say("what's the status of my ticket?"))
+    queue.close(ticket, "resolved")
+    replies = Customer(running_stack.rasa_url).say(f"status of ticket {ticket.lower()} please")
+    assert f"Ticket {ticket} has been dealt with" in texts(replies) and button_titles(replies) == ["Talk to a person"]
+    assert "I can't find a ticket T999999" in texts(Customer(running_stack.rasa_url).say("ticket T999999"))
+    assert "Which ticket?" in texts(Customer(running_stack.rasa_url).say("what's the status of my ticket?"))
+
+
 def test_with_redis_down_a_ticket_is_taken_at_once_and_reaches_the_desk_when_redis_is_back(
     running_stack, desk_redis, redis_server, stack_redis, open_page,
 ):

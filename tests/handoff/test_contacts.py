@@ -26,3 +26,11 @@ def test_a_long_silent_open_conversation_counts_as_abandoned(redis_client):
     contact = ContactHistory(redis_client).touch("c", ["id:1"])
     assert contact.effective_outcome(time.time()) == "open"
     assert contact.effective_outcome(time.time() + ABANDONED_AFTER_SECONDS + 1) == "abandoned"
+
+
+def test_a_handoff_on_the_first_message_is_remembered_with_its_ticket(redis_client):
+    history = ContactHistory(redis_client)
+    history.set_outcome("first-turn", "handed_off", "T000009")  # before the turn is recorded
+    history.touch("first-turn", ["email:kim@example.com"], intent="request_human")
+    [found] = history.earlier(["email:kim@example.com"], since=time.time() - 60, exclude="later")
+    assert (found.outcome, found.ticket) == ("handed_off", "T000009")

@@ -1,0 +1,51 @@
+"""A customer asks how their ticket is doing: by its number, or "my ticket" for their latest one."""
+
+from __future__ import annotations
+
+import time
+
+from actions import replies
+from actions.customer_turn import CustomerTurnAction, Reply, TurnContext
+from actions.kb_answer import utter
+from actions.runtime import call_kb, redis_client, settings
+from handoff.contacts import ContactHistory, identities
+from handoff.queue import HandoffQueue
+from handoff.ticket_status import status_text, ticket_refs
+
+MAX_TOLD = 3  # tickets described in one reply
+
+
+def _their_tickets(context: TurnContext) -> list[str]:
+    """This conversation's ticket, else the customer's latest from earlier contacts."""
+    history = ContactHistory(redis_client())
+    own = history.get(context.sender_id)
+    if own and own.ticket:
+        return [own.ticket]
+    since = time.time() - settings().repeat_window_days * 86400
+    earlier = history.earlier(identities(context.customer), since, exclude=context.sender_id)
+    return [c.ticket for c in reversed(earlier) if c.ticket][:1]
+
+
+def _statuses(refs: list[str]) -> list[tuple[str, bool]]:
+    queue, now = HandoffQueue(redis_client()), time.time()
+    return [status_text(ref, queue.get(ref), queue.position(ref), now) for ref in refs[:MAX_TOLD]]
+
+
+class ActionTicketStatus(CustomerTurnAction):
+    """Tells the state of the tickets named in the message, or of the customer's own latest one."""
+
+    def name(self) -> str:
+        return "action_ticket_status"
+
+    async def respond(self, dispatcher, tracker, domain, context) -> Reply:
+        refs = ticket_refs(context.text) or await call_kb(dispatcher, lambda: _their_tickets(context))
+        if refs is None:
+            return Reply()  # Redis is down: the customer has been told
+        if not refs:
+            dispatcher.utter_message(text="Which ticket? Its number is in the message we sent when it was "
+                                          "opened: a T and six digits, like T000123.")
+            return Reply()
+        told = await call_kb(dispatcher, lambda: _statuses(refs))
+        for text, offer_person in told or []:
+            utter(dispatcher, [{"text": text, **({"buttons": [replies.HUMAN_BUTTON]} if offer_person else {})}])
+        return Reply()
