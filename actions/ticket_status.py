@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from actions import replies
 from actions.customer_turn import CustomerTurnAction, Reply, TurnContext
-from actions.kb_answer import utter
+from actions.kb_answer import ActionKBAnswer, utter
 from actions.runtime import call_kb, redis_client, settings
 from handoff.contacts import ContactHistory, identities
 from handoff.queue import HandoffQueue
 from handoff.ticket_status import status_text, ticket_refs
 
 MAX_TOLD = 3  # tickets described in one reply
+# "The status of my refund" is a question for the KB, not about a ticket: without a ticket number,
+# the message must say ticket (or case, reference) to be answered here.
+TICKET_WORDS = re.compile(r"\b(tickets?|cases?|reference|ref)\b", re.I)
 
 
 def _their_tickets(context: TurnContext) -> list[str]:
@@ -38,7 +42,10 @@ class ActionTicketStatus(CustomerTurnAction):
         return "action_ticket_status"
 
     async def respond(self, dispatcher, tracker, domain, context) -> Reply:
-        refs = ticket_refs(context.text) or await call_kb(dispatcher, lambda: _their_tickets(context))
+        refs = ticket_refs(context.text)
+        if not refs and not TICKET_WORDS.search(context.text):
+            return await ActionKBAnswer().respond(dispatcher, tracker, domain, context)
+        refs = refs or await call_kb(dispatcher, lambda: _their_tickets(context))
         if refs is None:
             return Reply()  # Redis is down: the customer has been told
         if not refs:

@@ -133,6 +133,10 @@ def test_a_customer_looks_up_their_ticket_by_its_number_or_as_my_ticket(running_
     assert f"Ticket {ticket} has been dealt with" in texts(replies) and button_titles(replies) == ["Talk to a person"]
     assert "I can't find a ticket T999999" in texts(Customer(running_stack.rasa_url).say("ticket T999999"))
     assert "Which ticket?" in texts(Customer(running_stack.rasa_url).say("what's the status of my ticket?"))
+    # The status of a refund or an order is a question for the knowledge base.
+    replies = Customer(running_stack.rasa_url).say("I need to check the status of my refund")
+    assert "Which ticket?" not in texts(replies)
+    assert any("refund" in shown.lower() for shown in [texts(replies), *button_titles(replies)])
 
 
 def test_with_redis_down_a_ticket_is_taken_at_once_and_reaches_the_desk_when_redis_is_back(
