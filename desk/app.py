@@ -68,10 +68,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Tells waiting customers their place in line, for as long as the app runs.
         task = asyncio.create_task(run_position_pusher(shared))
+        warm = asyncio.create_task(routes_kb.warm_up(shared))
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for background in (task, warm):
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
 
     routes = [
         Route("/health", health),

@@ -7,6 +7,7 @@ every replica, without retraining or a restart.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Sequence
 from urllib.parse import quote
 
@@ -24,12 +25,21 @@ from kb.entry import Entry
 from kb.overlap import Overlap, find_overlaps
 from kb.store import StaleEdit, fingerprint
 
+log = logging.getLogger("desk")
 STALE = "Someone changed this entry while you were editing it. Your text is below; compare it with theirs before saving again."
 
 
 def _overlaps(svc: Services, entries: dict[str, Entry], only: str | None = None) -> tuple[list[Overlap], dict[str, str]]:
     """Overlapping pairs (all, or those of one entry) and every entry's title."""
     return find_overlaps(entries.values(), svc.question_vectors, only=only), {i: e.title for i, e in entries.items()}
+
+
+async def warm_up(svc: Services) -> None:
+    """Load the model and the KB's question vectors at start-up, so the first KB page is quick."""
+    try:
+        await asyncio.to_thread(lambda: _overlaps(svc, svc.kb.snapshot().entries))
+    except Exception:  # noqa: BLE001 - the page will try again (and show the error) when opened
+        log.exception("could not prepare the overlap check")
 
 
 @guard("kb")
