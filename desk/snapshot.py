@@ -16,7 +16,13 @@ from handoff.records import PRIORITY_NAMES, Handoff
 RECENT_LIMIT = 500  # open conversations are among the newest handoffs
 
 
-def card(handoff: Handoff, names: dict[str, str]) -> dict[str, Any]:
+def category(handoff: Handoff) -> str:
+    """The KB category the handoff is about (the summary's "payments / complaint" -> "payments")."""
+    summary = handoff.summary if isinstance(handoff.summary, dict) else {}
+    return str(summary.get("category", "")).split(" / ")[0].strip()
+
+
+def card(handoff: Handoff, names: dict[str, str], skills: tuple[str, ...] = ()) -> dict[str, Any]:
     """What a queue row shows; plain data, rendered as text by the page."""
     who = handoff.summary.get("who", {}) if isinstance(handoff.summary, dict) else {}
     return {
@@ -29,6 +35,7 @@ def card(handoff: Handoff, names: dict[str, str]) -> dict[str, Any]:
         "customer": who.get("name") or who.get("email") or who.get("customer_id") or "",
         "issue": handoff.summary.get("issue", "") if isinstance(handoff.summary, dict) else "",
         "contact_details": handoff.contact_details,
+        "category": category(handoff), "your_skill": category(handoff) in skills,
     }
 
 
@@ -38,9 +45,13 @@ def queue_snapshot(services: Services, user: User) -> dict[str, Any]:
     names = {u.name: u.display_name for u in services.users.all()}
     supervisor = allowed(user.role, "supervise")
     assigned = [h for h in services.queue.recent(RECENT_LIMIT) if h.state == "assigned"]
+    # Skills routing: within a priority, the customers whose topic is one of the agent's skills
+    # come first for that agent. Never across priorities: an upset customer is not passed over.
+    waiting = [card(h, names, user.skills) for h in services.queue.waiting() if may_claim(user, h)]
+    waiting.sort(key=lambda item: (-item["priority"], not item["your_skill"]))
     snapshot: dict[str, Any] = {
         "now": time.time(),
-        "waiting": [card(h, names) for h in services.queue.waiting() if may_claim(user, h)],
+        "waiting": waiting,
         "mine": [card(h, names) for h in assigned if h.agent == user.name],
         "tickets": [card(h, names) for h in services.queue.offline_tickets()],
         "online": sorted(names.get(a, a) for a in online_agents(services.redis)),

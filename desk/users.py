@@ -1,6 +1,7 @@
 """Desk users in Redis, and the command that manages them.
 
-    python -m desk.users create NAME --role agent --display-name "Alice"   # password from stdin or a prompt
+    python -m desk.users create NAME --role agent --display-name "Alice" --skills payments,returns
+        # the password from stdin or a prompt; skills are KB categories the agent knows best
     python -m desk.users list
 
 Users live in the Redis hash `desk:users` (name -> JSON); passwords only as scrypt hashes.
@@ -24,6 +25,7 @@ from infra.settings import load_settings
 
 USERS_KEY = "desk:users"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+SKILL = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")  # a KB category, e.g. "payments"
 MIN_PASSWORD_CHARS = 8
 
 
@@ -35,6 +37,10 @@ class User:
     display_name: str
     role: str
     password_hash: str
+    skills: tuple[str, ...] = ()  # KB categories whose handoffs suit this agent best
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "skills", tuple(self.skills))  # JSON gives a list
 
 
 class UserStore:
@@ -51,15 +57,18 @@ class UserStore:
         """Every user, by name."""
         return sorted((User(**json.loads(v)) for v in self._redis.hvals(USERS_KEY)), key=lambda u: u.name)
 
-    def create(self, name: str, password: str, role: str, display_name: str = "") -> User:
-        """Add or replace a user; ValueError on a bad name, role or too short a password."""
+    def create(self, name: str, password: str, role: str, display_name: str = "", skills: tuple[str, ...] = ()) -> User:
+        """Add or replace a user; ValueError on a bad name, role, skill or too short a password."""
         if not NAME.match(name):
             raise ValueError("a user name is 1-40 lowercase letters, digits, '.', '_' or '-'")
         if role not in ROLES:
             raise ValueError(f"the role must be one of: {', '.join(ROLES)}")
         if len(password) < MIN_PASSWORD_CHARS:
             raise ValueError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
-        user = User(name, display_name.strip() or name, role, hash_password(password))
+        skills = tuple(dict.fromkeys(s.strip().lower() for s in skills if s.strip()))
+        if not all(SKILL.match(s) for s in skills):
+            raise ValueError("a skill is a KB category: 1-40 lowercase letters, digits, spaces, '_' or '-'")
+        user = User(name, display_name.strip() or name, role, hash_password(password), skills)
         self._redis.hset(USERS_KEY, name, json.dumps(asdict(user)))
         return user
 
@@ -87,15 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("name")
     create.add_argument("--role", choices=ROLES, default="agent")
     create.add_argument("--display-name", default="", help="the name customers see (default: NAME)")
+    create.add_argument("--skills", default="", help="comma-separated KB categories (e.g. payments,returns)")
     commands.add_parser("list", help="list the users")
     args = parser.parse_args(argv)
     store = UserStore(connect(load_settings().redis))
     if args.command == "list":
         for user in store.all():
-            print(f"{user.name}\t{user.role}\t{user.display_name}")
+            print(f"{user.name}\t{user.role}\t{user.display_name}\t{','.join(user.skills)}")
         return 0
     try:
-        user = store.create(args.name, _read_password(), args.role, args.display_name)
+        user = store.create(args.name, _read_password(), args.role, args.display_name, tuple(args.skills.split(",")))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

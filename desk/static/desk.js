@@ -105,7 +105,9 @@
       el('span', { class: `badge prio-${item.priority}` }, item.priority_name),
       item.audience === 'supervisors' ? el('span', { class: 'badge super' }, 'supervisor queue') : null,
       item.flagged ? el('span', { class: 'badge flag', title: 'Flagged earlier for abuse: be prepared' }, 'flagged customer') : null,
-      item.repeat_contacts ? el('span', { class: 'badge repeat', title: 'Earlier unresolved contacts' }, `repeat ×${item.repeat_contacts}`) : null);
+      item.repeat_contacts ? el('span', { class: 'badge repeat', title: 'Earlier unresolved contacts' }, `repeat ×${item.repeat_contacts}`) : null,
+      item.category ? el('span', { class: item.your_skill ? 'badge skill' : 'badge', title: item.your_skill ? 'One of your skills' : 'Topic' },
+        item.your_skill ? `${item.category} · your skill` : item.category) : null);
     const line = el('div', { class: 'line' }, link, marks);
     if (opts.waiting) {
       line.append(el('span', { class: 'since', 'data-since': item.created_at }),

@@ -47,9 +47,10 @@ def test_the_command_creates_a_user_with_the_password_from_stdin(redis_url, redi
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("EMBEDDING_MODEL", "unused")
     monkeypatch.setattr("sys.stdin", io.StringIO("piped password\n"))
-    assert users_module.main(["create", "alice", "--role", "supervisor", "--display-name", "Alice"]) == 0
+    assert users_module.main(["create", "alice", "--role", "supervisor", "--display-name", "Alice",
+                              "--skills", "payments,delivery"]) == 0
     user = UserStore(redis_client).authenticate("alice", "piped password")
     assert user is not None and user.role == "supervisor" and user.display_name == "Alice"
     assert "piped password" not in capsys.readouterr().out
     assert users_module.main(["list"]) == 0
-    assert "alice\tsupervisor\tAlice" in capsys.readouterr().out
+    assert "alice\tsupervisor\tAlice\tpayments,delivery" in capsys.readouterr().out

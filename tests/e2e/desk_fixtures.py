@@ -26,17 +26,18 @@ from tests.e2e.running import RunningStack
 
 PASSWORD = "e2e desk password"
 USERS = {"alice": ("Alice", "agent"), "bob": ("Bob", "agent"), "sue": ("Sue", "supervisor"),
-         "carl": ("Carl", "content_owner")}
+         "carl": ("Carl", "content_owner"), "pat": ("Pat", "agent")}
+SKILLS = {"pat": ("general", "payments")}  # KB categories
 
 
 @pytest.fixture
 def stack_redis(running_stack: RunningStack) -> redis.Redis:
-    """The stack's Redis, with the desk's users (two agents, a supervisor, a content owner; password PASSWORD)."""
+    """The stack's Redis, with the desk's users (agents, a supervisor, a content owner; password PASSWORD)."""
     client = connect(running_stack.settings.redis)
     store = UserStore(client)
     for name, (display, role) in USERS.items():
         if store.get(name) is None:
-            store.create(name, PASSWORD, role, display)
+            store.create(name, PASSWORD, role, display, SKILLS.get(name, ()))
     return client
 
 

@@ -182,3 +182,17 @@ def test_an_agent_passes_the_chat_to_a_supervisor_who_takes_it(
     expect(supervisor.locator("#transcript")).to_contain_text("Alice passed the conversation to a supervisor")
     stored = HandoffQueue(stack_redis).get(handoff.ticket)
     assert stored.state == "assigned" and stored.agent == "sue"
+
+
+def test_an_agent_sees_which_waiting_customers_match_their_skills(running_stack: RunningStack, stack_redis, open_page):
+    page = open_page(f"{running_stack.desk_url}/desk/login", viewport={"width": 1200, "height": 900})
+    log_in(page, running_stack.desk_url, "pat", stack_redis)  # skills: general, payments
+    customer = Customer(running_stack.rasa_url)
+    customer.say(ASK)
+    handoff = HandoffQueue(stack_redis).open_for(customer.sender)
+    try:
+        row = page.locator("#waiting .row", has_text=handoff.ticket)
+        expect(row.locator(".badge.skill")).to_have_text(f"{handoff.summary['category'].split(' / ')[0]} · your skill")
+        screenshot(page, "desk-skills")
+    finally:
+        HandoffQueue(stack_redis).close(handoff.ticket, "resolved")
