@@ -20,8 +20,8 @@ from desk.kb_form import EntryForm
 from desk.kb_gaps import gap_rows, parse_ids
 from desk.pages import render
 from desk.services import Services, services
-from kb.gaps import GapLog
 from kb.entry import Entry
+from kb.gaps import GapLog
 from kb.overlap import Overlap, find_overlaps
 from kb.store import StaleEdit, fingerprint
 
@@ -47,10 +47,10 @@ async def entries(request: Request) -> Response:
     """Every entry by category, the overlapping pairs, and how many questions wait unanswered."""
     svc = services(request)
     snapshot = await asyncio.to_thread(svc.kb.snapshot)
-    (overlaps, titles), (gaps, _) = await asyncio.gather(
+    (overlaps, titles), (_, gap_groups) = await asyncio.gather(
         asyncio.to_thread(_overlaps, svc, snapshot.entries), asyncio.to_thread(gap_rows, svc.redis))
     listed = sorted(snapshot.entries.values(), key=lambda e: (e.category, e.title.lower()))
-    return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles, "gap_groups": len(gaps),
+    return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles, "gap_groups": gap_groups,
                                        "deleted": request.query_params.get("deleted")})
 
 
