@@ -33,6 +33,7 @@ def test_a_content_owner_sees_grouped_gaps_as_text_and_marks_a_group_handled(cli
     log.record("Do you take crypto?", "unanswered", [], "b", vector(1, 0.2))
     log.record(ATTACK, "rejected", ["payment-methods"], "c", vector(0, 1))
     owner = client_for("carl")
+    assert "2 groups</span>" in owner.get("/desk/kb").text
     page = owner.get("/desk/kb/gaps").text
     assert page.index("Do you take crypto?") < page.index("do you sell pianos")  # 2 customers first
     assert "2 customers" in page and "Can I pay with bitcoin?" in page
