@@ -9,6 +9,7 @@ from actions import replies
 from actions.customer_turn import CustomerTurnAction, Reply
 from actions.kb_gaps import note_gap
 from actions.runtime import call_kb, knowledge_base
+from handoff.turns import rejected_entries
 from kb.entry import Entry
 
 
@@ -33,9 +34,13 @@ class ActionKBAnswer(CustomerTurnAction):
         # The base class has already refused text that can't be searched.
         query = context.checked.text
         kb = knowledge_base()
-        result = await call_kb(dispatcher, lambda: kb.ask(query))
+        # What the customer already said no to in this chat is not offered again (playbook:
+        # skip the steps they already tried).
+        result = await call_kb(dispatcher, lambda: kb.ask(query, exclude=rejected_entries(context.turns)))
         if result is None:
             return Reply()
+        if result.left_out:
+            dispatcher.utter_message(text=replies.left_out([e.title for e in result.left_out]))
         events: list[EventType] = [
             SlotSet("kb_question", query),
             SlotSet("kb_candidates", [h.entry_id for h in result.hits if kb.is_plausible(h)]),

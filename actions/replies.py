@@ -33,6 +33,12 @@ def answer(entry: Entry, lead: str = "") -> list[Message]:
     ]
 
 
+def left_out(titles: list[str]) -> str:
+    """Says which answers the customer already turned down are not offered again."""
+    named = " and ".join(f"“{t}”" for t in titles)
+    return f"You said {named} didn't help earlier, so I've left {'it' if len(titles) == 1 else 'them'} out."
+
+
 def clarify(entries: list[Entry]) -> list[Message]:
     """One short question with the close entries as choices."""
     buttons = [{"title": e.title, "payload": choose_payload(e.id)} for e in entries]

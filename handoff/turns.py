@@ -27,6 +27,23 @@ class TurnRecord:
     at: float = field(default_factory=time.time)
 
 
+def rejected_entries(turns: list[TurnRecord]) -> list[str]:
+    """The entries the customer said no to in this conversation (an answer, or every choice offered)."""
+    rejected: list[str] = []
+    shown: list[str] = []
+    for turn in turns:
+        if turn.feedback == "no":
+            rejected += [e for e in shown if e not in rejected]
+        # A "no" to an answer rejects that entry; to a set of choices, all of them.
+        if turn.outcome == "answer":
+            shown = turn.entries[-1:]
+        elif turn.outcome == "clarify":
+            shown = list(turn.entries)
+        elif turn.outcome or turn.feedback:
+            shown = []
+    return rejected
+
+
 class TurnLog:
     """Appends and reads a conversation's turns (bounded in number and time)."""
 

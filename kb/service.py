@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Collection
 
 import numpy as np
 
@@ -22,6 +23,7 @@ class Result:
     decision: Decision
     hits: tuple[Hit, ...]  # the ranked candidates the decision was made from
     entries: dict[str, Entry]  # the entries named by `hits`
+    left_out: tuple[Entry, ...] = ()  # excluded entries that would have ranked first
 
 
 class KnowledgeBase:
@@ -51,12 +53,18 @@ class KnowledgeBase:
                 self._snapshot = snapshot
             return self._snapshot, self._index
 
-    def ask(self, question: str, k: int = 5) -> Result:
-        """Rank the entries for `question` and decide: answer, clarify or don't know."""
+    def ask(self, question: str, k: int = 5, exclude: Collection[str] = ()) -> Result:
+        """Rank the entries for `question` and decide: answer, clarify or don't know.
+
+        Entries in `exclude` (say, ones the customer already said no to) are left out.
+        """
         snapshot, index = self._current()
-        hits = tuple(index.search(question, k)) if index else ()
+        found = index.search(question, k + len(exclude)) if index else []
+        hits = tuple(h for h in found if h.entry_id not in exclude)[:k]
+        first = next((i for i, h in enumerate(found) if h.entry_id not in exclude), len(found))
+        left_out = tuple(snapshot.entries[h.entry_id] for h in found[:first])
         decision = decide(list(hits), self._config.thresholds)
-        return Result(decision, hits, {h.entry_id: snapshot.entries[h.entry_id] for h in hits})
+        return Result(decision, hits, {h.entry_id: snapshot.entries[h.entry_id] for h in hits}, left_out)
 
     def vector(self, text: str) -> np.ndarray:
         """`text`'s embedding from the base model (stable across index rebuilds, unlike the tuned one)."""

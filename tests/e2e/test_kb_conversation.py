@@ -156,3 +156,15 @@ def test_a_redis_outage_gets_a_plain_reply_and_loses_nothing(customer: Customer,
     assert said == ["How long does a refund take?", "Where is my parcel MM-55555?", "How long does a refund take?"]
     # One conversation: the outage did not start a new session (which would reset its slots).
     assert [e["event"] for e in tracker["events"]].count("session_started") == 1
+
+
+def test_an_answer_the_customer_turned_down_is_not_offered_again_in_the_chat(customer: Customer, running_stack: RunningStack):
+    refund = running_stack.store().get("refund-timing")
+    first = customer.say("How long does a refund take?")
+    assert shows(refund.answer, first)
+    customer.press(first, "No")
+    again = customer.say("how many days until I get my refund?")
+    assert f"You said “{refund.title}” didn't help earlier, so I've left it out." in texts(again)
+    assert not shows(refund.answer, again) and refund.title not in button_titles(again)
+    # Another customer asking the same still gets it.
+    assert shows(refund.answer, Customer(running_stack.rasa_url).say("how many days until I get my refund?"))
