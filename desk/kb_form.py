@@ -61,6 +61,7 @@ class EntryForm:
         return cls(**values)
 
     def fields(self) -> dict[str, str]:
+        """The fields by name, for the template."""
         return asdict(self)
 
     def check(self, current: Mapping[str, Entry]) -> tuple[Entry | None, list[str]]:

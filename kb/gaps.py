@@ -50,6 +50,7 @@ class GapGroup:
 
     @property
     def ids(self) -> list[str]:
+        """The group's gap ids (to remove them once handled)."""
         return [g.id for g in self.gaps]
 
     @property
@@ -59,6 +60,7 @@ class GapGroup:
 
     @property
     def last_at(self) -> float:
+        """When it was last asked."""
         return max(g.at for g in self.gaps)
 
     @property
@@ -79,6 +81,7 @@ class GapGroup:
         return sorted(counts, key=lambda e: (-counts[e], e))
 
     def count(self, kind: GapKind) -> int:
+        """How many of the group's gaps are of `kind`."""
         return sum(1 for g in self.gaps if g.kind == kind)
 
 
