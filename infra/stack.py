@@ -188,6 +188,7 @@ def main() -> None:
             f"  Action server   http://localhost:{settings.action_port}/webhook\n"
             f"  Demo store page {running.desk_url}/demo  (the chat widget)\n"
             f"  Agent desk      {running.desk_url}/desk  (users: .venv/bin/python -m desk.users create NAME --role agent)\n"
+            f"  KB editor       {running.desk_url}/desk/kb  (for --role content_owner or admin)\n"
             f"  Logs            {running.logs}/\n"
             "Press Ctrl-C to stop.",
             flush=True,
