@@ -22,6 +22,7 @@ from desk.pages import render
 from desk.services import Services, services
 from kb.entry import Entry
 from kb.gaps import GapLog
+from kb.history import EntryHistory, Version
 from kb.overlap import Overlap, find_overlaps
 from kb.store import StaleEdit, fingerprint
 
@@ -50,8 +51,9 @@ async def entries(request: Request) -> Response:
     (overlaps, titles), (_, gap_groups) = await asyncio.gather(
         asyncio.to_thread(_overlaps, svc, snapshot.entries), asyncio.to_thread(gap_rows, svc.redis))
     listed = sorted(snapshot.entries.values(), key=lambda e: (e.category, e.title.lower()))
+    removed = await asyncio.to_thread(EntryHistory(svc.redis).deleted)
     return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles, "gap_groups": gap_groups,
-                                       "deleted": request.query_params.get("deleted")})
+                                       "deleted": request.query_params.get("deleted"), "removed": removed})
 
 
 @guard("kb")
@@ -73,11 +75,17 @@ async def gaps_handled(request: Request) -> Response:
 
 
 def _editor(request: Request, form: EntryForm, new: bool, problems: Sequence[str] = (), status: int = 200,
-            overlaps: Sequence[Overlap] = (), titles: dict[str, str] | None = None) -> Response:
+            overlaps: Sequence[Overlap] = (), titles: dict[str, str] | None = None,
+            versions: Sequence[Version] = (), loaded: Version | None = None) -> Response:
     return render(request, "kb_entry.html", {
         "form": form.fields(), "new": new, "problems": list(problems), "overlaps": list(overlaps),
-        "titles": titles or {}, "saved": request.query_params.get("saved"),
+        "titles": titles or {}, "saved": request.query_params.get("saved"), "versions": list(versions), "loaded": loaded,
     }, status)
+
+
+def _version(versions: list[Version], raw: str | None) -> Version | None:
+    """The version picked by `?version=N` (0 is the latest), if any."""
+    return versions[int(raw)] if raw and raw.isdigit() and int(raw) < len(versions) else None
 
 
 def _no_entry(request: Request, entry_id: str) -> Response:
@@ -86,7 +94,12 @@ def _no_entry(request: Request, entry_id: str) -> Response:
 
 @guard("kb")
 async def new_entry(request: Request) -> Response:
-    """A blank entry; `?question=` (repeatable) pre-fills variants, e.g. from a group of gaps."""
+    """A blank entry; `?question=` (repeatable) pre-fills variants, e.g. from a group of gaps;
+    `?restore=ID` fills in a deleted entry's last version."""
+    restore = request.query_params.get("restore", "")
+    versions = await asyncio.to_thread(EntryHistory(services(request).redis).versions, restore) if restore else []
+    if versions:
+        return _editor(request, EntryForm.from_entry(versions[0].entry, base=""), new=True, loaded=versions[0])
     return _editor(request, EntryForm(questions="\n".join(request.query_params.getlist("question"))), new=True)
 
 
@@ -100,7 +113,11 @@ async def edit_entry(request: Request) -> Response:
     if entry is None:
         return _no_entry(request, entry_id)
     overlaps, titles = await asyncio.to_thread(_overlaps, svc, snapshot.entries, entry_id)
-    return _editor(request, EntryForm.from_entry(entry, fingerprint(entry)), new=False, overlaps=overlaps, titles=titles)
+    versions = await asyncio.to_thread(EntryHistory(svc.redis).versions, entry_id)
+    # An earlier version is loaded into the form against the current one: saving brings it back.
+    loaded = _version(versions, request.query_params.get("version"))
+    form = EntryForm.from_entry(loaded.entry if loaded else entry, fingerprint(entry))
+    return _editor(request, form, new=False, overlaps=overlaps, titles=titles, versions=versions, loaded=loaded)
 
 
 @guard("kb")
@@ -116,7 +133,7 @@ async def save_entry(request: Request) -> Response:
     if entry is None:
         return _editor(request, form, new, problems, 400)
     try:
-        await asyncio.to_thread(svc.kb.save_entry, entry, form.base)
+        await asyncio.to_thread(svc.kb.save_entry, entry, form.base, request.state.user.name)
     except StaleEdit:
         taken = "An entry with this id already exists; choose another id." if new else STALE
         return _editor(request, form, new, [taken], 409)
@@ -140,7 +157,7 @@ async def delete_entry(request: Request) -> Response:
     if posted.get("confirm") != "yes":
         return _editor(request, form, False, ["Tick the box to confirm the deletion."], 400)
     try:
-        await asyncio.to_thread(svc.kb.delete_entry, entry_id, str(posted.get("base", "")))
+        await asyncio.to_thread(svc.kb.delete_entry, entry_id, str(posted.get("base", "")), request.state.user.name)
     except StaleEdit:
         return _editor(request, form, False, ["Someone changed this entry meanwhile; check it before deleting."], 409)
     return RedirectResponse(f"/desk/kb?deleted={quote(entry.title)}", status_code=303)

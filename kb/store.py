@@ -6,9 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from typing import Callable
+
 import redis
 
 from kb.entry import Entry
+from kb.history import DELETED_KEY, keep_version
 
 ENTRIES_KEY = "kb:entries"  # hash: entry id -> entry JSON
 VERSION_KEY = "kb:version"  # counter, raised by every change; caches compare it
@@ -74,18 +77,27 @@ class KBStore:
         pipe.incr(VERSION_KEY)
         return int(pipe.execute()[-1])
 
-    def save_entry(self, entry: Entry, expected: str) -> int:
+    def save_entry(self, entry: Entry, expected: str, by: str = "") -> int:
         """Write one entry if it is still as the editor read it (`expected` fingerprint, "" for new).
 
-        Raises StaleEdit otherwise; returns the new version.
+        The version it replaces is kept (kb.history). Raises StaleEdit otherwise; returns the new version.
         """
-        return self._change_if(entry.id, expected, lambda pipe: pipe.hset(ENTRIES_KEY, entry.id, json.dumps(entry.to_dict())))
+        def change(pipe: redis.client.Pipeline, previous: bytes | None) -> None:
+            if previous:
+                keep_version(pipe, previous, "edited", by)
+            pipe.zrem(DELETED_KEY, entry.id)
+            pipe.hset(ENTRIES_KEY, entry.id, json.dumps(entry.to_dict()))
+        return self._change_if(entry.id, expected, change)
 
-    def delete_entry(self, entry_id: str, expected: str) -> int:
-        """Remove one entry if it is still as the editor read it; raises StaleEdit otherwise."""
-        return self._change_if(entry_id, expected, lambda pipe: pipe.hdel(ENTRIES_KEY, entry_id))
+    def delete_entry(self, entry_id: str, expected: str, by: str = "") -> int:
+        """Remove one entry if it is still as the editor read it (kept in kb.history); else StaleEdit."""
+        def change(pipe: redis.client.Pipeline, previous: bytes | None) -> None:
+            if previous:
+                keep_version(pipe, previous, "deleted", by)
+            pipe.hdel(ENTRIES_KEY, entry_id)
+        return self._change_if(entry_id, expected, change)
 
-    def _change_if(self, entry_id: str, expected: str, change) -> int:
+    def _change_if(self, entry_id: str, expected: str, change: Callable[[redis.client.Pipeline, bytes | None], None]) -> int:
         # WATCH makes the check and the write one step: a write by anyone in between aborts it.
         with self._redis.pipeline(transaction=True) as pipe:
             try:
@@ -94,7 +106,7 @@ class KBStore:
                 if fingerprint(Entry.from_dict(json.loads(raw)) if raw else None) != expected:
                     raise StaleEdit(entry_id)
                 pipe.multi()
-                change(pipe)
+                change(pipe, raw)
                 pipe.incr(VERSION_KEY)
                 return int(pipe.execute()[-1])
             except redis.WatchError as error:

@@ -129,3 +129,31 @@ def test_agents_can_neither_read_nor_change_the_kb(client_for, svc):
     assert agent.post("/desk/kb/entries/returns/delete", data={"csrf": agent.headers["X-CSRF-Token"], "confirm": "yes",
                                                                "base": fingerprint(RETURNS)}).status_code == 403
     assert KBStore(svc.redis).count() == 1
+
+
+def test_an_earlier_version_and_a_deleted_entry_can_be_brought_back(client_for, svc):
+    store = KBStore(svc.redis)
+    store.save([RETURNS])
+    owner = client_for("carl")
+    edited = form(owner, id="returns", title=RETURNS.title, questions="\n".join(RETURNS.questions),
+                  answer="A worse answer.", base=fingerprint(RETURNS))
+    owner.post("/desk/kb/entries/returns", data=edited)
+    page = html.unescape(owner.get("/desk/kb/entries/returns").text)
+    assert "Earlier versions" in page and "before an edit by carl" in " ".join(page.split())
+    loaded = owner.get("/desk/kb/entries/returns?version=0").text
+    assert "Check it and save to bring it back" in loaded and RETURNS.answer in loaded
+    assert f'name="base" value="{fingerprint(store.get("returns"))}"' in loaded  # against the current one
+    edited.update(answer=RETURNS.answer, base=fingerprint(store.get("returns")))
+    owner.post("/desk/kb/entries/returns", data=edited)
+    assert store.get("returns").answer == RETURNS.answer
+
+    owner.post("/desk/kb/entries/returns/delete", data={"csrf": owner.headers["X-CSRF-Token"], "confirm": "yes",
+                                                        "base": fingerprint(store.get("returns"))})
+    assert store.get("returns") is None
+    listing = owner.get("/desk/kb").text
+    assert "Recently deleted" in listing and 'href="/desk/kb/entries/new?restore=returns"' in listing
+    draft = owner.get("/desk/kb/entries/new?restore=returns").text
+    assert RETURNS.answer in draft and 'value="returns"' in draft
+    restored = form(owner, id="returns", title=RETURNS.title, questions="\n".join(RETURNS.questions), answer=RETURNS.answer)
+    assert owner.post("/desk/kb/entries/new", data=restored, follow_redirects=False).status_code == 303
+    assert store.get("returns").answer == RETURNS.answer and "Recently deleted" not in owner.get("/desk/kb").text

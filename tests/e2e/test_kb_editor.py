@@ -1,5 +1,5 @@
-"""A content owner writes, edits and deletes an entry in the desk (headless Chromium); customers on
-Rasa's REST channel get the change at the next question, with no restart or retraining.
+"""A content owner writes, edits, deletes and restores an entry in the desk (headless Chromium);
+customers on Rasa's REST channel get each change at the next question, with no restart or retraining.
 
 Screenshots: .data/screenshots/desk-kb-editor*.png.
 """
@@ -39,7 +39,7 @@ def fill_entry(page: Page) -> None:
     page.fill("input[name=related]", "payment-methods")
 
 
-def test_an_entry_written_from_an_unanswered_question_is_answered_edited_and_deleted(
+def test_an_entry_written_from_an_unanswered_question_is_answered_edited_deleted_and_restored(
         running_stack: RunningStack, stack_redis, open_page):
     stack_redis.delete(GAPS_KEY)
     customer = Customer(running_stack.rasa_url)
@@ -82,6 +82,16 @@ def test_an_entry_written_from_an_unanswered_question_is_answered_edited_and_del
         page.get_by_role("link", name="Refunds of bitcoin payments").first.click()
         delete(page)
         expect(page.locator(".overlaps")).to_have_count(0)
+
+        # Deleted by mistake: brought back from "Recently deleted", answered again.
+        page.get_by_role("link", name="Paying with cryptocurrency").first.click()
+        delete(page)
+        assert "Paying with cryptocurrency" not in ask(running_stack, "Do you take bitcoin?")
+        page.locator(".deleted li", has_text="Paying with cryptocurrency").get_by_role("link", name="Restore").click()
+        expect(page.locator(".loaded")).to_contain_text("save to bring it back")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".flash")).to_have_text("Saved: the bot answers with it now.")
+        assert EDITED in ask(running_stack, "Do you take bitcoin?")
     finally:
         for entry_id in ("crypto-payments", "bitcoin-refunds"):
             if running_stack.store().get(entry_id):

@@ -3,6 +3,7 @@
 import pytest
 
 from kb.entry import Entry
+from kb.history import KEEP_VERSIONS, EntryHistory
 from kb.store import KBStore, StaleEdit, fingerprint
 
 
@@ -55,3 +56,26 @@ def test_replace_removes_entries_not_given(redis_client):
     store.save([make_entry("c")], replace=True)
     assert set(store.snapshot().entries) == {"c"}
     assert store.count() == 1
+
+
+def test_edits_and_deletions_keep_the_earlier_version(redis_client):
+    store, history = KBStore(redis_client), EntryHistory(redis_client)
+    store.save_entry(make_entry("a", answer="First."), "")
+    assert history.versions("a") == []  # a new entry replaces nothing
+    store.save_entry(make_entry("a", answer="Second."), fingerprint(store.get("a")), by="carl")
+    store.delete_entry("a", fingerprint(store.get("a")), by="dana")
+    [before_delete, before_edit] = history.versions("a")
+    assert (before_delete.entry.answer, before_delete.action, before_delete.by) == ("Second.", "deleted", "dana")
+    assert (before_edit.entry.answer, before_edit.action, before_edit.by) == ("First.", "edited", "carl")
+    assert [v.entry.id for v in history.deleted()] == ["a"]
+    store.save_entry(before_delete.entry, "")  # brought back
+    assert history.deleted() == [] and store.get("a").answer == "Second."
+
+
+def test_only_the_latest_versions_are_kept(redis_client):
+    store = KBStore(redis_client)
+    store.save_entry(make_entry("a", answer="v0"), "")
+    for i in range(1, KEEP_VERSIONS + 5):
+        store.save_entry(make_entry("a", answer=f"v{i}"), fingerprint(store.get("a")))
+    versions = EntryHistory(redis_client).versions("a")
+    assert len(versions) == KEEP_VERSIONS and versions[0].entry.answer == f"v{KEEP_VERSIONS + 3}"
