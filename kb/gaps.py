@@ -19,6 +19,9 @@ from handoff.facts import EMAIL, mask_secrets
 
 GAPS_KEY = "kb:gaps"  # stream, newest last
 MAX_GAPS = 5000  # older gaps are trimmed: the page is about what customers ask now
+# A conversation keeps at most this many (until it has been quiet for a day), so a flood from
+# one chat can't push out everyone else's questions.
+MAX_PER_CONVERSATION = 20
 # Questions join a group when their cosine to its centroid (base MiniLM) is at least this.
 # Measured by grouping 600 random questions of each tuning set (share of questions whose group is
 # mostly their own intent, and groups formed): Bitext, 27 e-commerce intents: 0.55 79% / 41 groups,
@@ -98,13 +101,21 @@ class GapLog:
 
     def record(
         self, question: str, kind: GapKind, entries: Iterable[str], conversation: str, vector: np.ndarray,
-    ) -> None:
-        """Keep one gap (the question masked, the conversation id hashed)."""
+    ) -> bool:
+        """Keep one gap (the question masked, the conversation id hashed); False if the
+        conversation already gave its share."""
+        hashed = hashlib.sha256(conversation.encode()).hexdigest()[:16]
+        counter = f"{GAPS_KEY}:per:{hashed}"
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.incr(counter)
+        pipe.expire(counter, 86400)
+        if pipe.execute()[0] > MAX_PER_CONVERSATION:
+            return False
         self._redis.xadd(GAPS_KEY, {
             "question": clean_question(question), "kind": kind, "entries": ",".join(entries),
-            "conversation": hashlib.sha256(conversation.encode()).hexdigest()[:16],
-            "at": repr(time.time()), "vector": np.asarray(vector, dtype=np.float16).tobytes(),
+            "conversation": hashed, "at": repr(time.time()), "vector": np.asarray(vector, dtype=np.float16).tobytes(),
         }, maxlen=MAX_GAPS, approximate=True)
+        return True
 
     def all(self) -> list[Gap]:
         """Every kept gap, oldest first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kb.gaps import MAX_GAPS, Gap, GapLog, group_gaps
+from kb.gaps import MAX_GAPS, MAX_PER_CONVERSATION, Gap, GapLog, group_gaps
 
 
 def unit(*values: float) -> np.ndarray:
@@ -42,9 +42,17 @@ def test_removing_gaps_forgets_only_those(redis_client):
 def test_the_log_is_bounded(redis_client):
     log = GapLog(redis_client)
     for i in range(MAX_GAPS + 300):
-        log.record(f"q{i}", "unanswered", [], "c", unit(1))
+        log.record(f"q{i}", "unanswered", [], f"c{i}", unit(1))
     kept = log.all()
     assert MAX_GAPS <= len(kept) < MAX_GAPS + 300 and kept[-1].question == f"q{MAX_GAPS + 299}"
+
+
+def test_one_conversation_cannot_flood_the_log(redis_client):
+    log = GapLog(redis_client)
+    kept = [log.record(f"spam {i}", "unanswered", [], "flooder", unit(1)) for i in range(MAX_PER_CONVERSATION + 5)]
+    assert kept == [True] * MAX_PER_CONVERSATION + [False] * 5
+    assert log.record("a real question", "unanswered", [], "someone else", unit(1))
+    assert len(log.all()) == MAX_PER_CONVERSATION + 1
 
 
 def test_gaps_are_grouped_by_meaning_and_the_most_asked_group_comes_first():
