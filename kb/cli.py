@@ -43,6 +43,14 @@ def _load_valid(path: Path, known_ids: Iterable[str] = ()) -> list[Entry]:
 def cmd_validate(args: argparse.Namespace) -> None:
     entries = _load_valid(args.path)
     print(f"{args.path}: {len(entries)} entries, no problems")
+    if args.overlaps:
+        from kb.overlap import QuestionVectors, find_overlaps
+
+        found = find_overlaps(entries, QuestionVectors(_encoder()))
+        for o in found:
+            print(f"warning: '{o.first}' and '{o.second}' overlap ({o.similarity:.2f}): "
+                  f"{o.first_question!r} / {o.second_question!r}; make sure their answers agree, or merge them")
+        print(f"{len(found)} overlapping pair(s)")
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -89,6 +97,8 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check KB files; exit 1 listing every problem")
     p.add_argument("path", type=Path)
+    p.add_argument("--overlaps", action="store_true",
+                   help="also warn about entries whose questions are nearly the same (loads the model)")
     p.set_defaults(run=cmd_validate)
     p = sub.add_parser("import", help="load KB files into Redis (edits take effect at once)")
     p.add_argument("path", type=Path)

@@ -6,6 +6,8 @@ import dataclasses
 
 from test_index import encoder, make_entry  # noqa: F401  (shared fixture)
 
+from kb.cli import main
+from kb.files import write_entries
 from kb.overlap import QuestionVectors, find_overlaps
 
 
@@ -39,3 +41,11 @@ def test_only_the_pairs_of_one_entry_when_asked(encoder):
     vectors = QuestionVectors(encoder)
     assert find_overlaps([RETURNS, SAME_QUESTION, UNRELATED], vectors, only="gift-cards") == []
     assert len(find_overlaps([RETURNS, SAME_QUESTION, UNRELATED], vectors, only="send-back")) == 1
+
+
+def test_kb_validate_warns_about_overlaps_in_files(tmp_path, capsys):
+    write_entries([RETURNS, SAME_QUESTION, UNRELATED], tmp_path / "kb.yml")
+    main(["validate", str(tmp_path / "kb.yml"), "--overlaps"])
+    out = capsys.readouterr().out
+    assert "3 entries, no problems" in out and "1 overlapping pair(s)" in out
+    assert "warning: 'returns' and 'send-back' overlap" in out and "'How can I send an item back?'" in out
