@@ -32,6 +32,11 @@ class GapRow:
     draft_url: str  # a new entry with the group's wordings as its question variants
 
 
+def group_count(client: redis.Redis) -> int:
+    """How many groups of gaps wait for content owners."""
+    return len(group_gaps(GapLog(client).all()))
+
+
 def gap_rows(client: redis.Redis) -> tuple[list[GapRow], int]:
     """The groups to show (most customers first) and how many groups there are in all."""
     groups = group_gaps(GapLog(client).all())

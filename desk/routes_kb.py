@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from desk.auth import guard
 from desk.kb_form import EntryForm
-from desk.kb_gaps import gap_rows, parse_ids
+from desk.kb_gaps import gap_rows, group_count, parse_ids
 from desk.pages import render
 from desk.services import Services, services
 from kb.entry import Entry
@@ -48,10 +48,10 @@ async def entries(request: Request) -> Response:
     """Every entry by category, the overlapping pairs, and how many questions wait unanswered."""
     svc = services(request)
     snapshot = await asyncio.to_thread(svc.kb.snapshot)
-    (overlaps, titles), (_, gap_groups) = await asyncio.gather(
-        asyncio.to_thread(_overlaps, svc, snapshot.entries), asyncio.to_thread(gap_rows, svc.redis))
+    (overlaps, titles), gap_groups, removed = await asyncio.gather(
+        asyncio.to_thread(_overlaps, svc, snapshot.entries), asyncio.to_thread(group_count, svc.redis),
+        asyncio.to_thread(EntryHistory(svc.redis).deleted))
     listed = sorted(snapshot.entries.values(), key=lambda e: (e.category, e.title.lower()))
-    removed = await asyncio.to_thread(EntryHistory(svc.redis).deleted)
     return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles, "gap_groups": gap_groups,
                                        "deleted": request.query_params.get("deleted"), "removed": removed})
 

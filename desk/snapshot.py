@@ -25,6 +25,7 @@ def category(handoff: Handoff) -> str:
 def card(handoff: Handoff, names: dict[str, str], skills: tuple[str, ...] = ()) -> dict[str, Any]:
     """What a queue row shows; plain data, rendered as text by the page."""
     who = handoff.summary.get("who", {}) if isinstance(handoff.summary, dict) else {}
+    topic = category(handoff)
     return {
         "ticket": handoff.ticket, "state": handoff.state, "priority": handoff.priority,
         "priority_name": PRIORITY_NAMES.get(handoff.priority, str(handoff.priority)),
@@ -35,7 +36,7 @@ def card(handoff: Handoff, names: dict[str, str], skills: tuple[str, ...] = ()) 
         "customer": who.get("name") or who.get("email") or who.get("customer_id") or "",
         "issue": handoff.summary.get("issue", "") if isinstance(handoff.summary, dict) else "",
         "contact_details": handoff.contact_details,
-        "category": category(handoff), "your_skill": category(handoff) in skills,
+        "category": topic, "your_skill": topic in skills,
     }
 
 

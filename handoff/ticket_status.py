@@ -22,7 +22,7 @@ def ticket_refs(text: str) -> list[str]:
     return list(dict.fromkeys(match.upper() for match in TICKET_REF.findall(text)))
 
 
-def _hours(seconds: float) -> str:
+def _duration(seconds: float) -> str:
     if seconds < 3600:
         minutes = max(1, math.ceil(seconds / 60))
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
@@ -46,7 +46,7 @@ def status_text(ref: str, handoff: Handoff | None, position: int | None, now: fl
     if handoff.state == "ticket":
         left = handoff.deadline_at - now
         if left > 0:
-            return (f"Ticket {ref} is with our team, who will get back to you within {_hours(left)} "
+            return (f"Ticket {ref} is with our team, who will get back to you within {_duration(left)} "
                     f"(our target is a reply within a day).", False)
         return (f"I'm sorry: ticket {ref} has waited longer than our one-day target. "
                 "I can put you through to a person now.", True)

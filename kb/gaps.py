@@ -142,17 +142,18 @@ def group_gaps(gaps: list[Gap], min_similarity: float = GROUP_SIMILARITY) -> lis
     Groups asked by the most customers come first, then the most recent.
     """
     groups: list[GapGroup] = []
-    sums: list[np.ndarray] = []  # per group, the sum of its vectors (the centroid's direction)
+    if not gaps:
+        return groups
+    # Per group, the sum of its vectors (the centroid's direction) and that sum's length, kept
+    # up to date as gaps join, so each gap costs one matrix-vector product.
+    sums = np.zeros((len(gaps), gaps[0].vector.shape[0]), dtype=np.float32)
+    norms = np.ones(len(gaps), dtype=np.float32)
     for gap in gaps:
-        best = -1
-        if sums:
-            centroids = np.stack(sums)
-            similarity = centroids @ gap.vector / np.maximum(np.linalg.norm(centroids, axis=1), 1e-9)
-            best = int(similarity.argmax()) if similarity.max() >= min_similarity else -1
-        if best < 0:
+        similarity = sums[: len(groups)] @ gap.vector / norms[: len(groups)]
+        best = int(similarity.argmax()) if len(groups) and similarity.max() >= min_similarity else len(groups)
+        if best == len(groups):
             groups.append(GapGroup())
-            sums.append(np.zeros_like(gap.vector))
-            best = len(groups) - 1
         groups[best].gaps.append(gap)
-        sums[best] = sums[best] + gap.vector
+        sums[best] += gap.vector
+        norms[best] = max(float(np.linalg.norm(sums[best])), 1e-9)
     return sorted(groups, key=lambda g: (-g.customers, -g.last_at))

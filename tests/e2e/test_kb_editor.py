@@ -65,6 +65,10 @@ def test_an_entry_written_from_an_unanswered_question_is_answered_edited_deleted
         page.get_by_role("button", name="Save").click()
         expect(page.locator(".flash")).to_be_visible()
         assert EDITED in ask(running_stack, "Do you take bitcoin?")
+        # The version before the edit is kept and can be loaded back into the form.
+        page.locator(".versions li").first.get_by_role("link", name="Load into the form").click()
+        expect(page.locator("textarea[name=answer]")).to_have_value(ANSWER)
+        expect(page.locator(".loaded")).to_contain_text("by carl")
 
         # A second entry that repeats one of its questions is saved, with a warning on both sides.
         page.goto(f"{running_stack.desk_url}/desk/kb/entries/new")
