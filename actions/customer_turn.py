@@ -23,6 +23,7 @@ from actions.customer import customer_from
 from actions.handoff_context import flag_customer
 from actions.outage import outage_turn
 from actions.input_check import CheckedText, check_text
+from actions.notices import tell_notices
 from actions.runtime import redis_client, settings
 from detection import Assessment, Turn, assess
 from handoff.contacts import ContactHistory, identities
@@ -108,6 +109,8 @@ class CustomerTurnAction(Action, abc.ABC):
         reply = self._refuse_input(dispatcher, context) or await self._escalate(dispatcher, tracker, domain, context)
         if reply is None:
             reply = await self.respond(dispatcher, tracker, domain, context)
+        if reply.outcome != "ended":
+            await tell_notices(dispatcher, context.sender_id, reply.entries)
         try:
             await asyncio.to_thread(_record, context, reply, dispatcher)
         except RedisError:

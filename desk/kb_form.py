@@ -18,7 +18,7 @@ MAX_QUESTION_CHARS = 300
 MAX_ITEMS = 100  # question variants, tags or related ids
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     """Control characters (binary junk) become spaces; line breaks stay."""
     return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text.replace("\r\n", "\n"))
 
@@ -55,7 +55,7 @@ class EntryForm:
     @classmethod
     def from_post(cls, posted: Mapping[str, Any], entry_id: str | None = None) -> "EntryForm":
         """The fields of a submitted form; an existing entry keeps its id whatever was posted."""
-        values = {name: _clean(str(posted.get(name, ""))).strip() for name in cls.__dataclass_fields__}
+        values = {name: clean_text(str(posted.get(name, ""))).strip() for name in cls.__dataclass_fields__}
         if entry_id is not None:
             values["id"] = entry_id
         return cls(**values)

@@ -8,13 +8,14 @@ Role = Literal["agent", "supervisor", "content_owner", "admin"]
 ROLES: tuple[Role, ...] = ("agent", "supervisor", "content_owner", "admin")
 
 # desk: the agent queue, own conversations, offline tickets; supervise: the supervisor queue,
-# everyone's conversations, summary ratings; kb: the knowledge-base editor; users: the user list.
-Permission = Literal["desk", "supervise", "kb", "users"]
+# everyone's conversations, summary ratings; kb: the knowledge-base editor; notices: posting
+# service notices (bad news told to customers); users: the user list.
+Permission = Literal["desk", "supervise", "kb", "notices", "users"]
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "agent": frozenset({"desk"}),
-    "supervisor": frozenset({"desk", "supervise"}),
-    "content_owner": frozenset({"kb"}),
-    "admin": frozenset({"desk", "supervise", "kb", "users"}),
+    "supervisor": frozenset({"desk", "supervise", "notices"}),
+    "content_owner": frozenset({"kb", "notices"}),
+    "admin": frozenset({"desk", "supervise", "kb", "notices", "users"}),
 }
 
 

@@ -14,6 +14,7 @@ from desk.roles import allowed, home
 from desk.services import services
 from desk.snapshot import queue_snapshot
 from handoff.presence import heartbeat as mark_online
+from kb.notices import NoticeBoard
 
 
 @guard(None)
@@ -22,7 +23,9 @@ async def start(request: Request) -> Response:
     user = request.state.user
     if not allowed(user.role, "desk"):
         return RedirectResponse(home(user.role), status_code=303)
-    return render(request, "queue.html")
+    # The service notices customers hear now, so agents know what customers were told.
+    notices = await asyncio.to_thread(NoticeBoard(services(request).redis).active)
+    return render(request, "queue.html", {"notices": notices})
 
 
 @guard("desk")
