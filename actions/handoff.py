@@ -1,10 +1,9 @@
-"""Handing a conversation to people: the queue, offline tickets, the agent relay and ratings."""
+"""Handing a conversation to people: the queue, offline tickets and the agent relay."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-import time
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -167,29 +166,3 @@ class ActionTakeTicket(Action):
         for message in replies.contact_noted(ticket):
             dispatcher.utter_message(**message)
         return [SlotSet("handoff_state", None)]
-
-
-class ActionStoreRating(Action):
-    """The customer's 1-5 rating (and comment) after a chat with a person, stored with the handoff."""
-
-    def name(self) -> str:
-        return "action_store_rating"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        score = next(tracker.get_latest_entity_values("score"), None)
-        comment = str(next(tracker.get_latest_entity_values("comment"), "") or "")[:2000]
-        ticket = tracker.get_slot("handoff_ticket")
-        try:
-            value = int(score)
-        except (TypeError, ValueError):
-            value = 0
-        if not ticket or not 1 <= value <= 5:
-            dispatcher.utter_message(text="Sorry, I couldn't read that rating. Please choose 1 to 5 stars.")
-            return []
-        rating = {"score": value, "comment": comment, "at": time.time()}
-        try:
-            await asyncio.to_thread(HandoffQueue(redis_client()).update, ticket, rating=rating)
-        except RedisError:
-            await keep_for_later("update", ticket, fields={"rating": rating})
-        dispatcher.utter_message(text="Thank you for your feedback! It helps us improve.")
-        return []

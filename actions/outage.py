@@ -32,6 +32,7 @@ from actions.handoff_context import build_context, is_flagged, transcript
 from actions.runtime import knowledge_base, outage_journal, redis_client
 from detection import Reason, Turn, assess
 from handoff.contacts import ContactHistory, identities
+from handoff.feedback import FeedbackLog
 from handoff.journal import Op, Pending, new_reference
 from handoff.queue import HandoffQueue
 from handoff.records import Line
@@ -135,6 +136,8 @@ def apply_record(client: redis.Redis, kb: KnowledgeBase, record: dict[str, Any])
         if record["op"] == "open":
             if queue.get(record["ticket"]) is None:
                 _open(client, kb, queue, record)
+        elif record["op"] == "rating":  # for the feedback report; needs no ticket
+            FeedbackLog(client).record(**record["rating"])
         else:
             _extend(queue, record)
     except (Pending, RedisError):

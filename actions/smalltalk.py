@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+
+from redis.exceptions import RedisError
 
 from actions import replies
 from actions.customer_turn import CustomerTurnAction, Reply, TurnContext
 from actions.kb_answer import utter
+from actions.ratings import RATING_REQUEST, asks_for_rating
 from actions.runtime import call_kb, knowledge_base, redis_client, settings
 from handoff.contacts import Contact, ContactHistory, identities
 
@@ -45,7 +49,16 @@ class ActionSmallTalk(CustomerTurnAction):
 
     async def respond(self, dispatcher, tracker, domain, context) -> Reply:
         dispatcher.utter_message(response=RESPONSES.get(context.intent, "utter_you_are_welcome"))
+        if context.intent == "goodbye" and await _asks_for_rating(context):
+            dispatcher.utter_message(**RATING_REQUEST)
         return Reply()
+
+
+async def _asks_for_rating(context: TurnContext) -> bool:
+    try:
+        return await asyncio.to_thread(asks_for_rating, context)
+    except RedisError:
+        return False  # a goodbye is still said; the rating is not worth an error message
 
 
 class ActionCapabilities(CustomerTurnAction):

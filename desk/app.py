@@ -16,7 +16,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from desk import events, routes_admin, routes_auth, routes_conversation, routes_kb, routes_notices, routes_queue
+from desk import (
+    events, routes_admin, routes_auth, routes_conversation, routes_feedback, routes_kb, routes_notices, routes_queue,
+)
 from desk.auth import session_middleware, wants_json
 from desk.pages import render
 from desk.positions import run_position_pusher
@@ -83,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/widget", StaticFiles(directory=str(WIDGET_DIR / "src")), name="widget"),
         Mount("/desk/static", StaticFiles(directory=str(DESK_STATIC)), name="desk-static"),
         *routes_auth.routes, *routes_queue.routes, *routes_conversation.routes, *events.routes, *routes_admin.routes, *routes_kb.routes,
-        *routes_notices.routes,
+        *routes_notices.routes, *routes_feedback.routes,
     ]
     app = Starlette(
         routes=routes, middleware=[session_middleware(settings)], lifespan=lifespan,

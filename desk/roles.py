@@ -8,14 +8,15 @@ Role = Literal["agent", "supervisor", "content_owner", "admin"]
 ROLES: tuple[Role, ...] = ("agent", "supervisor", "content_owner", "admin")
 
 # desk: the agent queue, own conversations, offline tickets; supervise: the supervisor queue,
-# everyone's conversations, summary ratings; kb: the knowledge-base editor; notices: posting
-# service notices (bad news told to customers); users: the user list.
-Permission = Literal["desk", "supervise", "kb", "notices", "users"]
+# everyone's conversations, summary ratings, customers' ratings of people; kb: the
+# knowledge-base editor; notices: posting service notices (bad news told to customers);
+# feedback: customers' ratings of the bot (and, with supervise, of people); users: the user list.
+Permission = Literal["desk", "supervise", "kb", "notices", "feedback", "users"]
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "agent": frozenset({"desk"}),
-    "supervisor": frozenset({"desk", "supervise", "notices"}),
-    "content_owner": frozenset({"kb", "notices"}),
-    "admin": frozenset({"desk", "supervise", "kb", "notices", "users"}),
+    "supervisor": frozenset({"desk", "supervise", "notices", "feedback"}),
+    "content_owner": frozenset({"kb", "notices", "feedback"}),
+    "admin": frozenset({"desk", "supervise", "kb", "notices", "feedback", "users"}),
 }
 
 

@@ -28,6 +28,11 @@ def mask_secrets(text: str) -> str:
     return SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}[hidden]", CARD.sub(card, text))
 
 
+def mask_personal(text: str) -> str:
+    """Text as staff outside the conversation may see it: secrets and e-mail addresses masked too."""
+    return EMAIL.sub("[e-mail]", mask_secrets(text)).strip()
+
+
 def extract_facts(text: str) -> dict[str, list[str]]:
     """Order numbers, e-mails, dates and amounts mentioned in `text` (secrets masked first)."""
     clean = mask_secrets(text)

@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
 
-Op = Literal["open", "line", "contact", "update"]
+Op = Literal["open", "line", "contact", "update", "rating"]
 PREFIX = "TX"
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 _REFERENCE_LENGTH = 6

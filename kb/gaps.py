@@ -15,7 +15,7 @@ from typing import Iterable, Literal
 import numpy as np
 import redis
 
-from handoff.facts import EMAIL, mask_secrets
+from handoff.facts import mask_personal
 
 GAPS_KEY = "kb:gaps"  # stream, newest last
 MAX_GAPS = 5000  # older gaps are trimmed: the page is about what customers ask now
@@ -88,11 +88,6 @@ class GapGroup:
         return sum(1 for g in self.gaps if g.kind == kind)
 
 
-def clean_question(text: str) -> str:
-    """The question as content owners may see it: card numbers, secrets and e-mails masked."""
-    return EMAIL.sub("[e-mail]", mask_secrets(text)).strip()
-
-
 class GapLog:
     """The gaps in Redis: a bounded stream every replica appends to."""
 
@@ -112,7 +107,7 @@ class GapLog:
         if pipe.execute()[0] > MAX_PER_CONVERSATION:
             return False
         self._redis.xadd(GAPS_KEY, {
-            "question": clean_question(question), "kind": kind, "entries": ",".join(entries),
+            "question": mask_personal(question), "kind": kind, "entries": ",".join(entries),
             "conversation": hashed, "at": repr(time.time()), "vector": np.asarray(vector, dtype=np.float16).tobytes(),
         }, maxlen=MAX_GAPS, approximate=True)
         return True

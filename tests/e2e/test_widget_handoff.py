@@ -1,11 +1,14 @@
 """The whole handoff in two browsers: a customer in the widget on the demo page, an agent in the
 desk. The agent's reply shows in the widget, the customer's reply in the desk; the agent
-resolves; the widget asks for a rating, which is stored with the handoff."""
+resolves; the widget asks for a rating, which is stored with the handoff and in the ratings report."""
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import expect
 
+from handoff.feedback import FeedbackLog
 from handoff.queue import HandoffQueue
 from tests.e2e.browser_fixtures import Widget, screenshot
 from tests.e2e.running import RunningStack
@@ -54,3 +57,6 @@ def test_customer_in_the_widget_and_agent_in_the_desk_talk_then_rate(running_sta
     expect(desk.locator("#rating")).to_contain_text("5/5", timeout=40_000)
     stored = HandoffQueue(stack_redis).get(handoff.ticket)
     assert stored.state == "resolved" and stored.rating == {**stored.rating, "score": 5, "comment": "Sorted in minutes"}
+    # ... and in the ratings report, with the agent who had the chat.
+    [rating] = [r for r in FeedbackLog(stack_redis).since(time.time() - 600) if r.ticket == handoff.ticket]
+    assert (rating.kind, rating.agent, rating.score) == ("agent", "alice", 5)

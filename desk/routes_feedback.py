@@ -1,0 +1,66 @@
+"""What customers thought: their 1-5 ratings of the bot and of people, to act on (handoff.feedback).
+
+Content owners see the bot's ratings, with what each customer asked and the entries they were
+shown, so a low score points at the entries to fix. Supervisors also see the ratings of chats
+with people, by agent, each linked to its conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from desk.auth import guard
+from desk.pages import render
+from desk.roles import allowed
+from desk.services import services
+from handoff.feedback import FeedbackLog, Rating, Tally, tally
+
+PERIODS = (7, 30, 90)  # days the page can look back
+LOW_SCORE = 2  # ratings at or below are the ones to look at first
+LISTED = 50
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    agent: str
+    tally: Tally
+
+
+def by_agent(ratings: list[Rating]) -> list[AgentRow]:
+    """Each agent's ratings, the lowest average first (where help is most needed)."""
+    names = sorted({r.agent or "unknown" for r in ratings})
+    rows = [AgentRow(name, tally(r for r in ratings if (r.agent or "unknown") == name)) for name in names]
+    return sorted(rows, key=lambda row: (row.tally.average, row.agent))
+
+
+def listed(ratings: list[Rating]) -> list[Rating]:
+    """The low ratings first, then the rest; newest first within each."""
+    return sorted(ratings, key=lambda r: (r.score > LOW_SCORE, -r.at))[:LISTED]
+
+
+@guard("feedback")
+async def feedback(request: Request) -> Response:
+    try:
+        days = int(request.query_params.get("days", "30"))
+    except ValueError:
+        days = 30
+    days = days if days in PERIODS else 30
+    svc = services(request)
+    ratings, snapshot = await asyncio.gather(asyncio.to_thread(FeedbackLog(svc.redis).since, time.time() - days * 86400),
+                                             asyncio.to_thread(svc.kb.snapshot))
+    bot = [r for r in ratings if r.kind == "bot"]
+    people = [r for r in ratings if r.kind == "agent"] if allowed(request.state.user.role, "supervise") else []
+    return render(request, "feedback.html", {
+        "days": days, "periods": PERIODS, "low": LOW_SCORE,
+        "bot": tally(bot), "bot_listed": listed(bot), "titles": {i: e.title for i, e in snapshot.entries.items()},
+        "people": tally(people), "people_listed": listed(people), "agents": by_agent(people),
+    })
+
+
+routes = [Route("/desk/feedback", feedback)]
