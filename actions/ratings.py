@@ -47,7 +47,7 @@ def _bot_rating(sender_id: str, score: int, comment: str) -> dict[str, Any]:
 
 
 class ActionStoreRating(Action):
-    """The customer's 1-5 rating (and comment): of the chat with a person, else of the bot."""
+    """The customer's 1-5 rating (and comment): of the chat with a person the form names, else of the bot."""
 
     def name(self) -> str:
         return "action_store_rating"
@@ -55,7 +55,7 @@ class ActionStoreRating(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         score = next(tracker.get_latest_entity_values("score"), None)
         comment = str(next(tracker.get_latest_entity_values("comment"), "") or "")[:MAX_COMMENT_CHARS]
-        ticket = tracker.get_slot("handoff_ticket")
+        ticket = str(next(tracker.get_latest_entity_values("ticket"), "") or "")
         try:
             value = int(score)
         except (TypeError, ValueError):
@@ -63,35 +63,43 @@ class ActionStoreRating(Action):
         if not 1 <= value <= 5:
             dispatcher.utter_message(text="Sorry, I couldn't read that rating. Please choose 1 to 5 stars.")
             return []
-        if ticket:
-            await self._rate_agent(ticket, value, comment)
-        else:
+        if ticket and not await self._rate_agent(tracker.sender_id, ticket, value, comment):
+            dispatcher.utter_message(text="Sorry, I couldn't find that chat to rate.")
+            return []
+        if not ticket:
             await self._rate_bot(tracker.sender_id, value, comment)
         dispatcher.utter_message(text="Thank you for your feedback! It helps us improve.")
         return []
 
     @staticmethod
-    async def _rate_agent(ticket: str, score: int, comment: str) -> None:
+    async def _rate_agent(sender_id: str, ticket: str, score: int, comment: str) -> bool:
+        """Keep the rating with the handoff and in the report; False if the ticket is not this chat's."""
         rating = {"score": score, "comment": comment, "at": time.time()}
         feedback = {"kind": "agent", "chat": ticket, "score": score, "comment": comment, "ticket": ticket}
 
-        def work() -> None:
+        def work() -> bool:
             queue = HandoffQueue(redis_client())
-            queue.update(ticket, rating=rating)
             handoff = queue.get(ticket)
-            FeedbackLog(redis_client()).record(**feedback, agent=handoff.agent if handoff else "")
+            if handoff is None or handoff.sender_id != sender_id:
+                return False  # only the customer of a chat may rate it
+            queue.update(ticket, rating=rating)
+            FeedbackLog(redis_client()).record(**feedback, agent=handoff.agent)
+            return True
 
         try:
-            await asyncio.to_thread(work)
+            return await asyncio.to_thread(work)
         except RedisError:
             # Kept on disk and replayed when Redis is back: a customer's rating is not dropped.
             await keep_for_later("update", ticket, fields={"rating": rating})
             await keep_for_later("rating", ticket, rating=feedback)
+            return True
 
     @staticmethod
     async def _rate_bot(sender_id: str, score: int, comment: str) -> None:
+        def work() -> None:
+            FeedbackLog(redis_client()).record(**_bot_rating(sender_id, score, comment))
+
         try:
-            rating = await asyncio.to_thread(_bot_rating, sender_id, score, comment)
-            await asyncio.to_thread(lambda: FeedbackLog(redis_client()).record(**rating))
+            await asyncio.to_thread(work)
         except RedisError:
             await keep_for_later("rating", "", rating={"kind": "bot", "chat": sender_id, "score": score, "comment": comment})

@@ -79,7 +79,7 @@ def test_an_agent_takes_the_chat_talks_with_the_customer_and_resolves_it(
     slots = [e for e in rasa.events(customer.session_id) if e["event"] == "slot" and e["name"] == "handoff_state"]
     assert [s["value"] for s in slots][-2:] == ["with_agent", None]
 
-    customer.say('/rate{"score": 5, "comment": "quick and kind"}')
+    customer.say('/rate{"score": 5, "comment": "quick and kind", "ticket": "%s"}' % handoff.ticket)  # as the widget sends it
     expect(page.locator("#rating")).to_contain_text("5/5", timeout=40_000)  # the page's periodic refresh
     stored = HandoffQueue(stack_redis).get(handoff.ticket)
     assert stored.state == "resolved" and stored.rating["score"] == 5 and stored.summary_rating == "enough"

@@ -114,6 +114,20 @@ def test_with_no_agent_online_a_ticket_is_taken_and_kept(running_stack, desk_red
     assert time.time() < stored.deadline_at <= time.time() + 24 * 3600
 
 
+def test_only_the_customer_of_a_chat_can_rate_it(running_stack, desk_redis):
+    desk_redis.delete(AGENTS_KEY)
+    owner = Customer(running_stack.rasa_url)
+    owner.say("I need to talk to a person about my order")
+    owner.say("sam@example.com")
+    queue = HandoffQueue(desk_redis)
+    [ticket] = [h.ticket for h in queue.offline_tickets() if h.sender_id == owner.sender]
+    rate = '/rate{"score": %d, "ticket": "%s"}'
+    assert "couldn't find that chat" in texts(Customer(running_stack.rasa_url).say(rate % (1, ticket)))
+    assert queue.get(ticket).rating is None
+    assert "Thank you for your feedback" in texts(owner.say(rate % (4, ticket)))
+    assert queue.get(ticket).rating["score"] == 4
+
+
 def test_a_customer_looks_up_their_ticket_by_its_number_or_as_my_ticket(running_stack, desk_redis):
     desk_redis.delete(AGENTS_KEY)
     known = {"customer": {"id": f"c-{uuid.uuid4().hex[:6]}", "email": f"kim-{uuid.uuid4().hex[:6]}@example.com"}}

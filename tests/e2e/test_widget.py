@@ -143,7 +143,8 @@ def test_handoff_messages_from_the_desk_are_shown_and_the_rating_reaches_rasa(de
     widget.expect_text("Thank you for your feedback!")
 
     event = rasa.wait_for_user_event(session, lambda e: e["text"].startswith("/rate"))
-    assert json.loads(event["text"][len("/rate"):]) == {"score": 4, "comment": 'Quick and kind: "5 stars" {almost}'}
+    assert json.loads(event["text"][len("/rate"):]) == {"score": 4, "comment": 'Quick and kind: "5 stars" {almost}',
+                                                      "ticket": "T000123"}
     assert event["parse_data"]["intent"]["name"] == "rate"
     assert {e["entity"]: e["value"] for e in event["parse_data"]["entities"]}["score"] == 4
 

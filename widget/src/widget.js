@@ -237,6 +237,7 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
       e.preventDefault();
       const entities = { score: Number(formEl.score.value) };
       if (comment.value.trim()) entities.comment = comment.value.trim();
+      if (m.ticket) entities.ticket = String(m.ticket); // a chat with a person; none: the bot
       send(`/rate${JSON.stringify(entities)}`, null);
       update((c) => { const item = c.items.find((i) => i.id === m.id); if (item) item.done = true; });
       input.focus();
