@@ -30,7 +30,7 @@ from handoff.contacts import ContactHistory, identities
 from handoff.queue import HandoffQueue
 from handoff.records import Line
 from handoff.summary import add_to_summary
-from handoff.turns import CHIT_CHAT, TurnLog, TurnRecord
+from handoff.turns import CHIT_CHAT, KB_OUTCOMES, TurnLog, TurnRecord
 
 FEEDBACK = {"affirm": "yes", "deny": "no"}
 
@@ -73,7 +73,7 @@ def _record(context: TurnContext, reply: Reply, dispatcher: CollectingDispatcher
         text=context.text, intent=context.intent, outcome=reply.outcome, entries=reply.entries,
         feedback=FEEDBACK.get(context.intent, ""), level=context.assessment.level,
     ))
-    topic = context.text if reply.outcome in ("answer", "clarify", "dont_know") else ""
+    topic = context.text if reply.outcome in KB_OUTCOMES else ""
     ContactHistory(client).touch(
         context.sender_id, identities(context.customer), reply.entries, context.intent, topic,
     )
@@ -155,6 +155,6 @@ class CustomerTurnAction(Action, abc.ABC):
 def _restated(context: TurnContext) -> str:
     """The customer's problem in their own words: the first real question, else this message."""
     for turn in context.turns:
-        if turn.outcome in ("answer", "clarify", "dont_know"):
+        if turn.outcome in KB_OUTCOMES:
             return turn.text
     return context.text

@@ -17,7 +17,7 @@ from detection import Reason
 from handoff.contacts import ContactHistory, identities
 from handoff.records import PRIORITY_HIGH, PRIORITY_LEGAL, PRIORITY_NORMAL, PRIORITY_RAISED, Line
 from handoff.summary import SummaryInput, build_summary
-from handoff.turns import TurnRecord
+from handoff.turns import KB_OUTCOMES, TurnRecord
 from kb.service import KnowledgeBase
 
 SUGGESTED_ENTRIES = 3
@@ -79,7 +79,7 @@ def build_context(
     since = now - settings().repeat_window_days * 86400
     earlier = ContactHistory(client).earlier(identities(customer), since, exclude=sender_id)
     unresolved = [c for c in earlier if c.effective_outcome(now) != "resolved"]
-    issue = next((t.text for t in turns if t.outcome in ("answer", "clarify", "dont_know")), turns[-1].text)
+    issue = next((t.text for t in turns if t.outcome in KB_OUTCOMES), turns[-1].text)
     suggested = [h.entry_id for h in kb.ask(issue).hits[:SUGGESTED_ENTRIES]]
     shown = {e for t in turns for e in t.entries} | set(suggested)
     titles = {e.id: (e.title, e.category) for e in map(kb.entry, shown) if e}

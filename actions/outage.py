@@ -36,7 +36,7 @@ from handoff.feedback import FeedbackLog
 from handoff.journal import Op, Pending, new_reference
 from handoff.queue import HandoffQueue
 from handoff.records import Line
-from handoff.turns import CHIT_CHAT, TurnLog, TurnRecord
+from handoff.turns import CHIT_CHAT, KB_OUTCOMES, TurnLog, TurnRecord
 from kb.service import KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def _open(client: redis.Redis, kb: KnowledgeBase, queue: HandoffQueue, record: d
         flagged=is_flagged(client, customer, sender), repeat_contacts=built.repeat_contacts,
     )
     history = ContactHistory(client)
-    topic = next((t.text for t in turns if t.outcome in ("answer", "clarify", "dont_know")), "")
+    topic = next((t.text for t in turns if t.outcome in KB_OUTCOMES), "")
     history.touch(sender, identities(customer), topic=topic)
     history.set_outcome(sender, "handed_off", ticket)
 

@@ -2,13 +2,13 @@
 
 A chat with a person is rated when the agent resolves it (the desk asks); a chat with the bot
 alone is rated when the customer says goodbye, if it was about at least one question. The widget
-shows the same 1-5 stars form for both and sends `/rate{"score": 4, "comment": "..."}`.
+shows the same 1-5 stars form for both and sends `/rate{"score": 4, "comment": "..."}`, with the
+ticket of the chat with a person it rates (`"ticket": "T000123"`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from typing import Any
 
@@ -22,17 +22,15 @@ from actions.outage import keep_for_later
 from actions.runtime import redis_client
 from handoff.feedback import MAX_COMMENT_CHARS, FeedbackLog
 from handoff.queue import HandoffQueue
-from handoff.turns import TurnLog, TurnRecord
+from handoff.turns import KB_OUTCOMES, TurnLog, TurnRecord
 
-KB_OUTCOMES = ("answer", "clarify", "dont_know")
 RATING_REQUEST = {"json_message": {"data": {"type": "rating_request", "ticket": ""}}}
-logger = logging.getLogger(__name__)
 
 
 def asks_for_rating(context: TurnContext) -> bool:
     """At goodbye: a chat with the bot alone, about at least one question, not rated yet."""
     outcomes = {turn.outcome for turn in context.turns}
-    if "handoff" in outcomes or not outcomes & set(KB_OUTCOMES):
+    if "handoff" in outcomes or not outcomes & KB_OUTCOMES:
         return False  # a chat with a person is rated when it is resolved
     return not FeedbackLog(redis_client()).rated("bot", context.sender_id)
 

@@ -12,6 +12,8 @@ KEEP_TURNS = 200
 KEEP_SECONDS = 7 * 24 * 3600  # as long as Rasa keeps the tracker
 # Intents that add nothing to the problem an agent will read about.
 CHIT_CHAT = frozenset({"greet", "goodbye", "thank", "bot_challenge", "capabilities", "affirm", "deny"})
+# Outcomes of a turn the knowledge base replied to: the customer asked a question.
+KB_OUTCOMES = frozenset({"answer", "clarify", "dont_know"})
 
 
 @dataclass
