@@ -24,6 +24,7 @@
   }
 
   const now = () => Date.now() / 1000 + clockOffset;
+  const baseTitle = document.title;
 
   function problem(message) {
     const box = document.getElementById('problem');
@@ -86,6 +87,13 @@
     }
     for (const node of document.querySelectorAll('[data-since]')) {
       node.textContent = `waiting ${duration(t - Number(node.dataset.since))}`;
+    }
+    // The warning reaches an agent working in another tab too: the tab's title counts the
+    // waiting customers whose response target is near or missed.
+    const waiting = document.getElementById('waiting');
+    if (waiting) {
+      const due = waiting.querySelectorAll('.deadline.warn, .deadline.missed').length;
+      document.title = due ? `(${due} due) ${baseTitle}` : baseTitle;
     }
   }
 

@@ -7,6 +7,7 @@ Screenshots go to .data/screenshots/desk-*.png.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -196,3 +197,24 @@ def test_an_agent_sees_which_waiting_customers_match_their_skills(running_stack:
         screenshot(page, "desk-skills")
     finally:
         HandoffQueue(stack_redis).close(handoff.ticket, "resolved")
+
+
+def test_a_response_target_about_to_be_missed_is_warned_about_in_the_tabs_title(running_stack: RunningStack, stack_redis, open_page):
+    page = open_page(f"{running_stack.desk_url}/desk/login", viewport={"width": 1200, "height": 900})
+    log_in(page, running_stack.desk_url, "bob", stack_redis)
+    customer = Customer(running_stack.rasa_url)
+    customer.say(ASK)
+    queue = HandoffQueue(stack_redis)
+    handoff = queue.open_for(customer.sender)
+    try:
+        row = page.locator("#waiting .row", has_text=handoff.ticket)
+        expect(row.locator(".deadline")).not_to_have_class(re.compile("warn|missed"))
+        expect(page).to_have_title(re.compile(r"^Queue"))
+        queue.update(handoff.ticket, deadline_at=time.time() + 8)  # as if nearly the whole target had passed
+        page.reload()
+        expect(row.locator(".deadline")).to_have_class(re.compile("warn"))
+        expect(page).to_have_title(re.compile(r"^\(1 due\) Queue"))
+        expect(row.locator(".deadline")).to_have_class(re.compile("missed"), timeout=15_000)
+        expect(page).to_have_title(re.compile(r"^\(1 due\) Queue"))
+    finally:
+        queue.close(handoff.ticket, "resolved")
