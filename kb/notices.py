@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Iterable
 
 import redis
@@ -135,8 +135,8 @@ class NoticeBoard:
         current = self.get(notice_id)
         if current is None:
             return None
-        changed = Notice(notice_id, text.strip(), tuple(categories), min(current.starts, now), now + hours * 3600,
-                         current.author, editor, now)
+        changed = replace(current, text=text.strip(), categories=tuple(categories), starts=min(current.starts, now),
+                          ends=now + hours * 3600, updated_by=editor, updated_at=now)
         self._save(changed, now)
         return changed
 
@@ -146,8 +146,7 @@ class NoticeBoard:
         current = self.get(notice_id)
         if current is None:
             return None
-        ended = Notice(**{**asdict(current), "categories": current.categories, "ends": min(current.ends, now),
-                          "updated_by": editor, "updated_at": now})
+        ended = replace(current, ends=min(current.ends, now), updated_by=editor, updated_at=now)
         self._save(ended, now)
         return ended
 
