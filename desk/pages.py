@@ -31,7 +31,20 @@ def clock(timestamp: float) -> str:
     return time.strftime("%d %b %Y %H:%M", time.localtime(timestamp))
 
 
+def duration(seconds: float | None) -> str:
+    """A wait as the desk shows it: "45 s", "3 min 20 s", "2 h 05 min"; "–" for none."""
+    if seconds is None:
+        return "–"
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
 templates.env.filters["clock"] = clock
+templates.env.filters["duration"] = duration
 # Scripts and styles only from the desk itself: even a tag that slipped through could not run.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",  # pages show customer data

@@ -1,8 +1,9 @@
-"""What customers thought: their 1-5 ratings of the bot and of people, to act on (handoff.feedback).
+"""The service report: customers' 1-5 ratings (handoff.feedback) and how long they waited for a
+person (handoff.waits), to act on.
 
 Content owners see the bot's ratings, with what each customer asked and the entries they were
 shown, so a low score points at the entries to fix. Supervisors also see the ratings of chats
-with people, by agent, each linked to its conversation.
+with people, by agent, each linked to its conversation, and the waits against the targets.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from desk.pages import render
 from desk.roles import allowed
 from desk.services import services
 from handoff.feedback import FeedbackLog, Rating, Tally, tally
+from handoff.waits import is_offline_ticket, wait_figures
 
 PERIODS = (7, 30, 90)  # days the page can look back
 LOW_SCORE = 2  # ratings at or below are the ones to look at first
@@ -52,14 +54,17 @@ async def feedback(request: Request) -> Response:
         days = 30
     days = days if days in PERIODS else 30
     svc = services(request)
-    ratings, snapshot = await asyncio.gather(asyncio.to_thread(FeedbackLog(svc.redis).since, time.time() - days * 86400),
+    since, supervisor = time.time() - days * 86400, allowed(request.state.user.role, "supervise")
+    ratings, snapshot = await asyncio.gather(asyncio.to_thread(FeedbackLog(svc.redis).since, since),
                                              asyncio.to_thread(svc.kb.snapshot))
+    handoffs = await asyncio.to_thread(svc.queue.created_since, since) if supervisor else []
     bot = [r for r in ratings if r.kind == "bot"]
-    people = [r for r in ratings if r.kind == "agent"] if allowed(request.state.user.role, "supervise") else []
+    people = [r for r in ratings if r.kind == "agent"] if supervisor else []
     return render(request, "feedback.html", {
         "days": days, "periods": PERIODS, "low": LOW_SCORE,
         "bot": tally(bot), "bot_listed": listed(bot), "titles": {i: e.title for i, e in snapshot.entries.items()},
         "people": tally(people), "people_listed": listed(people), "agents": by_agent(people),
+        "waits": wait_figures(handoffs, time.time()), "tickets": sum(map(is_offline_ticket, handoffs)),
     })
 
 

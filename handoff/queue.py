@@ -29,10 +29,15 @@ ALL_KEY = "handoff:all"
 EVENTS_CHANNEL = "desk:events"
 OPEN_STATES = ("queued", "assigned")
 
-# ZREM is the lock: of two agents claiming at once, exactly one removes the ticket.
+# ZREM is the lock: of two agents claiming at once, exactly one removes the ticket. The first
+# claim's time stays (a transfer or a requeue is not the customer's first answer).
 _CLAIM = """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[2], 'state', '"assigned"', 'agent', ARGV[2])
+  local first = redis.call('HGET', KEYS[2], 'claimed_at')
+  if not first or tonumber(first) == 0 then
+    redis.call('HSET', KEYS[2], 'claimed_at', ARGV[3])
+  end
   return 1
 end
 return 0
@@ -42,6 +47,11 @@ return 0
 def conversation_channel(ticket: str) -> str:
     """The pub/sub channel that carries a handoff's new transcript lines."""
     return f"desk:conv:{ticket}"
+
+
+def _parse(raw: dict[bytes, bytes]) -> Handoff:
+    """A handoff from its Redis hash (one JSON value per field)."""
+    return Handoff.from_dict({k.decode(): json.loads(v) for k, v in raw.items()})
 
 
 def queue_score(priority: int, created_at: float) -> float:
@@ -94,9 +104,7 @@ class HandoffQueue:
     def get(self, ticket: str) -> Handoff | None:
         """One handoff, or None."""
         raw = self._redis.hgetall(self._key(ticket))
-        if not raw:
-            return None
-        return Handoff.from_dict({k.decode(): json.loads(v) for k, v in raw.items()})
+        return _parse(raw) if raw else None
 
     def open_for(self, sender_id: str) -> Handoff | None:
         """The sender's queued or assigned handoff, if any."""
@@ -108,6 +116,14 @@ class HandoffQueue:
         """The queue in the order agents should take it."""
         tickets = [t.decode() for t in self._redis.zrange(QUEUE_KEY, 0, -1)]
         return [h for h in map(self.get, tickets) if h]
+
+    def created_since(self, when: float) -> list[Handoff]:
+        """Every handoff created since `when`, oldest first (one round trip)."""
+        tickets = [t.decode() for t in self._redis.zrangebyscore(ALL_KEY, when, "+inf")]
+        pipe = self._redis.pipeline(transaction=False)
+        for ticket in tickets:
+            pipe.hgetall(self._key(ticket))
+        return [_parse(raw) for raw in pipe.execute() if raw]
 
     def recent(self, limit: int = 200) -> list[Handoff]:
         """The newest handoffs in any state, newest first."""
@@ -125,7 +141,7 @@ class HandoffQueue:
 
     def claim(self, ticket: str, agent: str) -> bool:
         """Assign a waiting handoff to `agent`; False if someone else got it first."""
-        won = bool(self._claim(keys=[QUEUE_KEY, self._key(ticket)], args=[ticket, json.dumps(agent)]))
+        won = bool(self._claim(keys=[QUEUE_KEY, self._key(ticket)], args=[ticket, json.dumps(agent), json.dumps(time.time())]))
         if won:
             self._redis.zrem(TICKETS_KEY, ticket)
             self._publish(ticket, "claimed")

@@ -57,6 +57,7 @@ class Handoff:
     contact_details: str = ""
     rating: dict[str, Any] | None = None
     summary_rating: str = ""
+    claimed_at: float = 0.0  # when a person first took it (0: not yet)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -190,7 +190,7 @@ def main() -> None:
             f"  Agent desk      {running.desk_url}/desk  (users: .venv/bin/python -m desk.users create NAME --role agent)\n"
             f"  KB editor       {running.desk_url}/desk/kb  (for --role content_owner or admin)\n"
             f"  Notices         {running.desk_url}/desk/notices  (bad news told to customers; supervisors, content owners)\n"
-            f"  Ratings         {running.desk_url}/desk/feedback  (what customers thought; supervisors, content owners)\n"
+            f"  Report          {running.desk_url}/desk/feedback  (ratings and waits; supervisors, content owners)\n"
             f"  Logs            {running.logs}/\n"
             "Press Ctrl-C to stop.",
             flush=True,

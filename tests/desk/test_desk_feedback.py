@@ -21,12 +21,17 @@ def test_a_content_owner_sees_the_bots_ratings_lowest_first_as_text_but_not_peop
     assert page.index("useless") < page.index("great")  # the low one first
     assert "&lt;script&gt;alert(1)&lt;/script&gt; useless" in page and "<script>alert(1)" not in page
     assert "Where is my parcel?" in page and "gone-entry (deleted)" in page
-    assert "People" not in page and "T000007" not in page
+    assert "People" not in page and "T000007" not in page and "Waiting for a person" not in page
 
 
-def test_a_supervisor_also_sees_peoples_ratings_by_agent_with_links(client_for, svc):
+def test_a_supervisor_also_sees_peoples_ratings_by_agent_with_links_and_the_waits(client_for, svc, make_handoff):
     rate(svc)
+    taken = make_handoff("cust-1", priority=2)
+    svc.queue.claim(taken.ticket, "alice")
+    make_handoff("cust-2", as_ticket=True)
     page = client_for("sue").get("/desk/feedback?days=7").text
+    assert '<tr class="wait-high"><td>high</td><td>1 min 00 s</td><td>1</td><td>1</td>' in page
+    assert "100% (1 of 1)" in page and "And 1 offline ticket (24-hour target)" in page
     assert "<strong>7 days</strong>" in page and "<strong>3.0</strong> of 5 from 2 ratings" in page
     assert page.index("<td>bob</td>") < page.index("<td>alice</td>")  # lowest average first
     assert 'href="/desk/conversations/T000008"' in page

@@ -14,7 +14,7 @@ import time
 from playwright.sync_api import Page, expect
 
 from handoff.queue import HandoffQueue
-from handoff.records import Handoff
+from handoff.records import PRIORITY_NAMES, Handoff
 from tests.e2e.browser_fixtures import Rasa, screenshot
 from tests.e2e.running import RunningStack
 from tests.e2e.desk_fixtures import DeskApi, SocketCustomer, log_in
@@ -183,6 +183,11 @@ def test_an_agent_passes_the_chat_to_a_supervisor_who_takes_it(
     expect(supervisor.locator("#transcript")).to_contain_text("Alice passed the conversation to a supervisor")
     stored = HandoffQueue(stack_redis).get(handoff.ticket)
     assert stored.state == "assigned" and stored.agent == "sue"
+    # The wait counted is until Alice first took it, not until Sue did; the report shows it.
+    assert stored.created_at < stored.claimed_at < time.time() - 1
+    supervisor.get_by_role("link", name="Report").click()
+    expect(supervisor.locator(f".waits tr.wait-{PRIORITY_NAMES[stored.priority]}")).to_be_visible()
+    screenshot(supervisor, "desk-report")
 
 
 def test_an_agent_sees_which_waiting_customers_match_their_skills(running_stack: RunningStack, stack_redis, open_page):

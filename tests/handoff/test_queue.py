@@ -1,6 +1,7 @@
 """The handoff queue against a real Redis."""
 
 import threading
+import time
 
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_HIGH, PRIORITY_NORMAL, PRIORITY_RAISED, Line
@@ -66,3 +67,17 @@ def test_offline_ticket_requeue_and_close(redis_client):
     assert queue.get(queued.ticket).audience == "supervisors" and queue.position(queued.ticket) == 1
     queue.close(queued.ticket, "resolved")
     assert queue.get(queued.ticket).state == "resolved" and queue.open_for("day") is None
+
+
+def test_the_first_claim_is_timed_and_a_later_one_after_a_transfer_keeps_it(redis_client):
+    queue = HandoffQueue(redis_client)
+    made = create(queue, "s1", PRIORITY_HIGH)
+    assert made.claimed_at == 0.0
+    assert queue.claim(made.ticket, "alice")
+    first = queue.get(made.ticket).claimed_at
+    assert made.created_at <= first <= time.time()
+    queue.requeue(made.ticket, "supervisors")
+    assert queue.claim(made.ticket, "sue")
+    assert queue.get(made.ticket).claimed_at == first
+    assert [h.ticket for h in queue.created_since(made.created_at - 1)] == [made.ticket]
+    assert queue.created_since(time.time() + 1) == []
