@@ -1,5 +1,5 @@
-"""The service report: customers' 1-5 ratings (handoff.feedback) and how long they waited for a
-person (handoff.waits), to act on.
+"""The service report: how conversations ended (handoff.containment), customers' 1-5 ratings
+(handoff.feedback) and how long they waited for a person (handoff.waits), to act on.
 
 Content owners see the bot's ratings, with what each customer asked and the entries they were
 shown, so a low score points at the entries to fix. Supervisors also see the ratings of chats
@@ -20,6 +20,7 @@ from desk.auth import guard
 from desk.pages import render
 from desk.roles import allowed
 from desk.services import services
+from handoff.containment import conversation_figures
 from handoff.feedback import FeedbackLog, Rating, Tally, tally
 from handoff.waits import is_offline_ticket, wait_figures
 
@@ -55,13 +56,14 @@ async def feedback(request: Request) -> Response:
     days = days if days in PERIODS else 30
     svc = services(request)
     since, supervisor = time.time() - days * 86400, allowed(request.state.user.role, "supervise")
-    ratings, snapshot = await asyncio.gather(asyncio.to_thread(FeedbackLog(svc.redis).since, since),
-                                             asyncio.to_thread(svc.kb.snapshot))
+    ratings, snapshot, contacts = await asyncio.gather(
+        asyncio.to_thread(FeedbackLog(svc.redis).since, since), asyncio.to_thread(svc.kb.snapshot),
+        asyncio.to_thread(svc.contacts.started_since, since))
     handoffs = await asyncio.to_thread(svc.queue.created_since, since) if supervisor else []
     bot = [r for r in ratings if r.kind == "bot"]
     people = [r for r in ratings if r.kind == "agent"] if supervisor else []
     return render(request, "feedback.html", {
-        "days": days, "periods": PERIODS, "low": LOW_SCORE,
+        "days": days, "periods": PERIODS, "low": LOW_SCORE, "figures": conversation_figures(contacts, time.time()),
         "bot": tally(bot), "bot_listed": listed(bot), "titles": {i: e.title for i, e in snapshot.entries.items()},
         "people": tally(people), "people_listed": listed(people), "agents": by_agent(people),
         "waits": wait_figures(handoffs, time.time()), "tickets": sum(map(is_offline_ticket, handoffs)),

@@ -16,6 +16,7 @@ import redis
 
 Outcome = Literal["open", "resolved", "handed_off", "abandoned"]
 RETENTION_SECONDS = 90 * 24 * 3600
+STARTED_KEY = "contacts:started"  # sorted set: every conversation by when it started, for the report
 # A conversation still "open" after this long without a word was abandoned (Rasa's session length).
 ABANDONED_AFTER_SECONDS = 3600
 
@@ -105,9 +106,17 @@ class ContactHistory:
         found = [c for c in map(self.get, sorted(senders)) if c]
         return sorted(found, key=lambda c: c.started_at)
 
+    def started_since(self, when: float) -> list[Contact]:
+        """Every conversation started since `when`, oldest first (one round trip for the records)."""
+        senders = [s.decode() for s in self._redis.zrangebyscore(STARTED_KEY, when, "+inf")]
+        raws = self._redis.mget([self._key(s) for s in senders]) if senders else []
+        return [Contact(**json.loads(raw)) for raw in raws if raw]
+
     def _save(self, contact: Contact) -> None:
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._key(contact.sender_id), json.dumps(asdict(contact)), ex=RETENTION_SECONDS)
+        pipe.zadd(STARTED_KEY, {contact.sender_id: contact.started_at})
+        pipe.zremrangebyscore(STARTED_KEY, "-inf", time.time() - RETENTION_SECONDS)
         for key in contact.identities:
             pipe.zadd(f"contacts:by:{key}", {contact.sender_id: contact.started_at})
             pipe.expire(f"contacts:by:{key}", RETENTION_SECONDS)

@@ -38,5 +38,15 @@ def test_a_supervisor_also_sees_peoples_ratings_by_agent_with_links_and_the_wait
     assert client_for("sue").get("/desk/feedback?days=nonsense").status_code == 200
 
 
+def test_the_report_says_how_conversations_with_a_question_ended(client_for, svc):
+    svc.contacts.touch("c1", topic="refund?")
+    svc.contacts.set_outcome("c1", "resolved")
+    svc.contacts.touch("c2", topic="parcel?")
+    svc.contacts.set_outcome("c2", "handed_off", "T000001")
+    page = client_for("carl").get("/desk/feedback").text
+    assert "<strong>2</strong> conversations with a question" in page
+    assert '<span class="label">50%</span><progress max="2" value="1">1</progress><span class="n">1 answered by the bot' in page
+
+
 def test_agents_may_not_see_the_ratings_page(client_for):
     assert client_for("alice").get("/desk/feedback").status_code == 403

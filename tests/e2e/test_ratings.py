@@ -48,6 +48,7 @@ def test_a_customer_rates_the_bot_at_goodbye_and_the_rating_reaches_the_report(r
     page = open_page(f"{running_stack.desk_url}/desk/login", viewport={"width": 1200, "height": 900})
     log_in(page, running_stack.desk_url, "carl", stack_redis)
     page.get_by_role("link", name="Report").click()
+    expect(page.locator(".conversations .tally")).to_contain_text("with a question")  # this one among them
     row = page.locator(".feedback-bot .rating-row").first
     expect(row.locator(".badge")).to_have_text("2★")
     expect(row.locator(".comment")).to_have_text("<b>Too vague</b>, my card [card ending 1234]")
