@@ -6,7 +6,7 @@ Keys (all under `handoff:`):
     handoff:{ticket}:log     list of transcript lines (JSON)
     handoff:queue            sorted set of waiting tickets; lower score goes first
     handoff:tickets          sorted set of tickets taken while no agent was online
-    handoff:all              sorted set of every ticket by creation time
+    handoff:all              sorted set of every ticket by creation time (closed ones expire, see close)
     handoff:sender:{sender}  the sender's open ticket
 Events are published on `desk:events` (queue changes) and `desk:conv:{ticket}` (new lines).
 """
@@ -19,6 +19,7 @@ from typing import Any, Iterable
 
 import redis
 
+from handoff.contacts import RETENTION_SECONDS
 from handoff.records import (
     RESPONSE_TARGET, TICKET_RESPONSE_TARGET, Handoff, Line, State,
 )
@@ -28,6 +29,9 @@ TICKETS_KEY = "handoff:tickets"
 ALL_KEY = "handoff:all"
 EVENTS_CHANNEL = "desk:events"
 OPEN_STATES = ("queued", "assigned")
+# Closed handoffs (with their transcripts) are kept as long as the contact history that names
+# their tickets (handoff.contacts.RETENTION_SECONDS), then expire.
+CLOSED_RETENTION_SECONDS = RETENTION_SECONDS
 
 # ZREM is the lock: of two agents claiming at once, exactly one removes the ticket. The first
 # claim's time stays (a transfer or a requeue is not the customer's first answer).
@@ -114,25 +118,32 @@ class HandoffQueue:
 
     def waiting(self) -> list[Handoff]:
         """The queue in the order agents should take it."""
-        tickets = [t.decode() for t in self._redis.zrange(QUEUE_KEY, 0, -1)]
-        return [h for h in map(self.get, tickets) if h]
+        return self._read([t.decode() for t in self._redis.zrange(QUEUE_KEY, 0, -1)])
 
     def created_since(self, when: float) -> list[Handoff]:
         """Every handoff created since `when`, oldest first (one round trip)."""
-        tickets = [t.decode() for t in self._redis.zrangebyscore(ALL_KEY, when, "+inf")]
-        pipe = self._redis.pipeline(transaction=False)
-        for ticket in tickets:
-            pipe.hgetall(self._key(ticket))
-        return [_parse(raw) for raw in pipe.execute() if raw]
+        return self._read([t.decode() for t in self._redis.zrangebyscore(ALL_KEY, when, "+inf")])
 
     def recent(self, limit: int = 200) -> list[Handoff]:
         """The newest handoffs in any state, newest first."""
-        tickets = [t.decode() for t in self._redis.zrevrange(ALL_KEY, 0, limit - 1)]
-        return [h for h in map(self.get, tickets) if h]
+        return self._read([t.decode() for t in self._redis.zrevrange(ALL_KEY, 0, limit - 1)])
+
+    def _read(self, tickets: list[str]) -> list[Handoff]:
+        """These handoffs, in this order (one round trip); expired ones leave the index of all."""
+        if not tickets:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        for ticket in tickets:
+            pipe.hgetall(self._key(ticket))
+        raws = pipe.execute()
+        expired = [ticket for ticket, raw in zip(tickets, raws) if not raw]
+        if expired:
+            self._redis.zrem(ALL_KEY, *expired)
+        return [_parse(raw) for raw in raws if raw]
 
     def offline_tickets(self) -> list[Handoff]:
         """Tickets taken while no agent was online, oldest first."""
-        return [h for h in map(self.get, (t.decode() for t in self._redis.zrange(TICKETS_KEY, 0, -1))) if h]
+        return self._read([t.decode() for t in self._redis.zrange(TICKETS_KEY, 0, -1)])
 
     def position(self, ticket: str) -> int | None:
         """1 for the next in line; None when not waiting."""
@@ -166,7 +177,11 @@ class HandoffQueue:
         self._publish(ticket, "transferred")
 
     def close(self, ticket: str, state: State) -> None:
-        """End a handoff as "resolved" or "returned" (given back to the bot)."""
+        """End a handoff as "resolved" or "returned" (given back to the bot).
+
+        A closed handoff and its transcript are kept CLOSED_RETENTION_SECONDS, then Redis drops
+        them, so the store stays bounded; the index of all tickets forgets them when next read.
+        """
         handoff = self.get(ticket)
         self.update(ticket, state=state)
         pipe = self._redis.pipeline(transaction=True)
@@ -174,6 +189,8 @@ class HandoffQueue:
         pipe.zrem(TICKETS_KEY, ticket)
         if handoff:
             pipe.delete(f"handoff:sender:{handoff.sender_id}")
+        pipe.expire(self._key(ticket), CLOSED_RETENTION_SECONDS)
+        pipe.expire(self._key(ticket) + ":log", CLOSED_RETENTION_SECONDS)
         pipe.execute()
         self._publish(ticket, state)
 

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from handoff.queue import HandoffQueue
+from handoff.queue import CLOSED_RETENTION_SECONDS, HandoffQueue
 from handoff.records import PRIORITY_HIGH, PRIORITY_NORMAL, PRIORITY_RAISED, Line
 
 
@@ -81,3 +81,15 @@ def test_the_first_claim_is_timed_and_a_later_one_after_a_transfer_keeps_it(redi
     assert queue.get(made.ticket).claimed_at == first
     assert [h.ticket for h in queue.created_since(made.created_at - 1)] == [made.ticket]
     assert queue.created_since(time.time() + 1) == []
+
+
+def test_a_closed_handoff_and_its_transcript_expire_and_leave_the_index(redis_client):
+    queue = HandoffQueue(redis_client)
+    gone, kept = create(queue, "earlier"), create(queue, "today")
+    assert redis_client.ttl(f"handoff:{kept.ticket}") == -1  # open: kept
+    queue.close(kept.ticket, "resolved")
+    for key in (f"handoff:{kept.ticket}", f"handoff:{kept.ticket}:log"):
+        assert CLOSED_RETENTION_SECONDS - 10 < redis_client.ttl(key) <= CLOSED_RETENTION_SECONDS
+    redis_client.delete(f"handoff:{gone.ticket}", f"handoff:{gone.ticket}:log")  # as when its time is up
+    assert [h.ticket for h in queue.recent()] == [kept.ticket]
+    assert redis_client.zscore("handoff:all", gone.ticket) is None  # the index forgot it
