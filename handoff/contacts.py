@@ -113,11 +113,12 @@ class ContactHistory:
         return [Contact(**json.loads(raw)) for raw in raws if raw]
 
     def _save(self, contact: Contact) -> None:
+        # The indexes forget conversations past retention, as the records themselves expire.
+        oldest = time.time() - RETENTION_SECONDS
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._key(contact.sender_id), json.dumps(asdict(contact)), ex=RETENTION_SECONDS)
-        pipe.zadd(STARTED_KEY, {contact.sender_id: contact.started_at})
-        pipe.zremrangebyscore(STARTED_KEY, "-inf", time.time() - RETENTION_SECONDS)
-        for key in contact.identities:
-            pipe.zadd(f"contacts:by:{key}", {contact.sender_id: contact.started_at})
-            pipe.expire(f"contacts:by:{key}", RETENTION_SECONDS)
+        for index in (STARTED_KEY, *(f"contacts:by:{key}" for key in contact.identities)):
+            pipe.zadd(index, {contact.sender_id: contact.started_at})
+            pipe.zremrangebyscore(index, "-inf", oldest)
+            pipe.expire(index, RETENTION_SECONDS)
         pipe.execute()

@@ -2,7 +2,7 @@
 
 import time
 
-from handoff.contacts import ABANDONED_AFTER_SECONDS, ContactHistory, identities
+from handoff.contacts import ABANDONED_AFTER_SECONDS, RETENTION_SECONDS, STARTED_KEY, ContactHistory, identities
 
 
 def test_identities_from_what_the_site_and_chat_told_us():
@@ -34,3 +34,13 @@ def test_a_handoff_on_the_first_message_is_remembered_with_its_ticket(redis_clie
     history.touch("first-turn", ["email:kim@example.com"], intent="request_human")
     [found] = history.earlier(["email:kim@example.com"], since=time.time() - 60, exclude="later")
     assert (found.outcome, found.ticket) == ("handed_off", "T000009")
+
+
+def test_the_indexes_forget_conversations_past_retention(redis_client):
+    history = ContactHistory(redis_client)
+    history.touch("old", ["email:kim@example.com"])
+    redis_client.zadd("contacts:by:email:kim@example.com", {"old": time.time() - RETENTION_SECONDS - 60})
+    redis_client.zadd(STARTED_KEY, {"old": time.time() - RETENTION_SECONDS - 60})
+    history.touch("new", ["email:kim@example.com"])
+    assert [s.decode() for s in redis_client.zrange("contacts:by:email:kim@example.com", 0, -1)] == ["new"]
+    assert [s.decode() for s in redis_client.zrange(STARTED_KEY, 0, -1)] == ["new"]
