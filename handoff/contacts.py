@@ -62,11 +62,12 @@ class ContactHistory:
         self._redis = client
 
     @staticmethod
-    def _key(sender_id: str) -> str:
+    def key(sender_id: str) -> str:
+        """The Redis key of a conversation's contact record."""
         return f"contact:{sender_id}"
 
     def get(self, sender_id: str) -> Contact | None:
-        raw = self._redis.get(self._key(sender_id))
+        raw = self._redis.get(self.key(sender_id))
         return Contact(**json.loads(raw)) if raw else None
 
     def touch(self, sender_id: str, identity_keys: Iterable[str] = (), entries: Iterable[str] = (),
@@ -109,14 +110,14 @@ class ContactHistory:
     def started_since(self, when: float) -> list[Contact]:
         """Every conversation started since `when`, oldest first (one round trip for the records)."""
         senders = [s.decode() for s in self._redis.zrangebyscore(STARTED_KEY, when, "+inf")]
-        raws = self._redis.mget([self._key(s) for s in senders]) if senders else []
+        raws = self._redis.mget([self.key(s) for s in senders]) if senders else []
         return [Contact(**json.loads(raw)) for raw in raws if raw]
 
     def _save(self, contact: Contact) -> None:
         # The indexes forget conversations past retention, as the records themselves expire.
         oldest = time.time() - RETENTION_SECONDS
         pipe = self._redis.pipeline(transaction=False)
-        pipe.set(self._key(contact.sender_id), json.dumps(asdict(contact)), ex=RETENTION_SECONDS)
+        pipe.set(self.key(contact.sender_id), json.dumps(asdict(contact)), ex=RETENTION_SECONDS)
         for index in (STARTED_KEY, *(f"contacts:by:{key}" for key in contact.identities)):
             pipe.zadd(index, {contact.sender_id: contact.started_at})
             pipe.zremrangebyscore(index, "-inf", oldest)

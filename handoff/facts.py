@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -47,3 +48,8 @@ def extract_facts(text: str) -> dict[str, list[str]]:
 def merge_facts(into: dict[str, list[str]], more: dict[str, list[str]]) -> dict[str, list[str]]:
     """`into` plus the new values of `more`, without repeats, order kept."""
     return {key: list(dict.fromkeys(into.get(key, []) + more.get(key, []))) for key in set(into) | set(more)}
+
+
+def hashed_conversation(sender_id: str) -> str:
+    """A conversation's id as reports keep it: enough to count and erase, not to find the chat."""
+    return hashlib.sha256(sender_id.encode()).hexdigest()[:16]

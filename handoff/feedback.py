@@ -19,7 +19,7 @@ from typing import Iterable, Literal
 
 import redis
 
-from handoff.facts import mask_personal
+from handoff.facts import hashed_conversation, mask_personal
 
 FEEDBACK_KEY = "feedback"
 MAX_RATINGS = 10_000
@@ -80,7 +80,7 @@ class FeedbackLog:
         if not self._redis.set(rated_key(kind, chat), 1, nx=True, ex=RATED_TTL_SECONDS):
             return False
         fields = {
-            "kind": kind, "score": score, "comment": mask_personal(comment[:MAX_COMMENT_CHARS]), "at": time.time(),
+            "chat": hashed_conversation(chat), "kind": kind, "score": score, "comment": mask_personal(comment[:MAX_COMMENT_CHARS]), "at": time.time(),
             "questions": json.dumps([mask_personal(q) for q in questions]), "entries": json.dumps(list(entries)),
             "ticket": ticket, "agent": agent,
         }

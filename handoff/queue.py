@@ -48,6 +48,11 @@ return 0
 """
 
 
+def sender_key(sender_id: str) -> str:
+    """The key naming a conversation's open ticket."""
+    return f"handoff:sender:{sender_id}"
+
+
 def conversation_channel(ticket: str) -> str:
     """The pub/sub channel that carries a handoff's new transcript lines."""
     return f"desk:conv:{ticket}"
@@ -71,7 +76,8 @@ class HandoffQueue:
         self._claim = client.register_script(_CLAIM)
 
     @staticmethod
-    def _key(ticket: str) -> str:
+    def key(ticket: str) -> str:
+        """The Redis key of a handoff's record (its transcript is this key + ":log")."""
         return f"handoff:{ticket}"
 
     def create(
@@ -91,28 +97,28 @@ class HandoffQueue:
             created_at=now, deadline_at=now + target, **fields,
         )
         pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(self._key(handoff.ticket), mapping={k: json.dumps(v) for k, v in handoff.to_dict().items()})
+        pipe.hset(self.key(handoff.ticket), mapping={k: json.dumps(v) for k, v in handoff.to_dict().items()})
         lines = [json.dumps(line.to_dict()) for line in transcript]
         if lines:
-            pipe.rpush(self._key(handoff.ticket) + ":log", *lines)
+            pipe.rpush(self.key(handoff.ticket) + ":log", *lines)
         pipe.zadd(ALL_KEY, {handoff.ticket: now})
         if as_ticket:
             pipe.zadd(TICKETS_KEY, {handoff.ticket: now})
         else:
             pipe.zadd(QUEUE_KEY, {handoff.ticket: queue_score(handoff.priority, now)})
-            pipe.set(f"handoff:sender:{handoff.sender_id}", handoff.ticket)
+            pipe.set(sender_key(handoff.sender_id), handoff.ticket)
         pipe.publish(EVENTS_CHANNEL, json.dumps({"type": "created", "ticket": handoff.ticket}))
         pipe.execute()
         return handoff
 
     def get(self, ticket: str) -> Handoff | None:
         """One handoff, or None."""
-        raw = self._redis.hgetall(self._key(ticket))
+        raw = self._redis.hgetall(self.key(ticket))
         return _parse(raw) if raw else None
 
     def open_for(self, sender_id: str) -> Handoff | None:
         """The sender's queued or assigned handoff, if any."""
-        ticket = self._redis.get(f"handoff:sender:{sender_id}")
+        ticket = self._redis.get(sender_key(sender_id))
         handoff = self.get(ticket.decode()) if ticket else None
         return handoff if handoff and handoff.state in OPEN_STATES else None
 
@@ -134,7 +140,7 @@ class HandoffQueue:
             return []
         pipe = self._redis.pipeline(transaction=False)
         for ticket in tickets:
-            pipe.hgetall(self._key(ticket))
+            pipe.hgetall(self.key(ticket))
         raws = pipe.execute()
         expired = [ticket for ticket, raw in zip(tickets, raws) if not raw]
         if expired:
@@ -152,7 +158,7 @@ class HandoffQueue:
 
     def claim(self, ticket: str, agent: str) -> bool:
         """Assign a waiting handoff to `agent`; False if someone else got it first."""
-        won = bool(self._claim(keys=[QUEUE_KEY, self._key(ticket)], args=[ticket, json.dumps(agent), json.dumps(time.time())]))
+        won = bool(self._claim(keys=[QUEUE_KEY, self.key(ticket)], args=[ticket, json.dumps(agent), json.dumps(time.time())]))
         if won:
             self._redis.zrem(TICKETS_KEY, ticket)
             self._publish(ticket, "claimed")
@@ -164,9 +170,9 @@ class HandoffQueue:
         if handoff is None:
             return
         pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(self._key(ticket), mapping={"state": '"queued"', "agent": '""', "audience": json.dumps(audience)})
+        pipe.hset(self.key(ticket), mapping={"state": '"queued"', "agent": '""', "audience": json.dumps(audience)})
         pipe.zadd(QUEUE_KEY, {ticket: queue_score(handoff.priority, handoff.created_at)})
-        pipe.set(f"handoff:sender:{handoff.sender_id}", ticket)
+        pipe.set(sender_key(handoff.sender_id), ticket)
         pipe.execute()
         self._publish(ticket, "requeued")
 
@@ -188,27 +194,27 @@ class HandoffQueue:
         pipe.zrem(QUEUE_KEY, ticket)
         pipe.zrem(TICKETS_KEY, ticket)
         if handoff:
-            pipe.delete(f"handoff:sender:{handoff.sender_id}")
-        pipe.expire(self._key(ticket), CLOSED_RETENTION_SECONDS)
-        pipe.expire(self._key(ticket) + ":log", CLOSED_RETENTION_SECONDS)
+            pipe.delete(sender_key(handoff.sender_id))
+        pipe.expire(self.key(ticket), CLOSED_RETENTION_SECONDS)
+        pipe.expire(self.key(ticket) + ":log", CLOSED_RETENTION_SECONDS)
         pipe.execute()
         self._publish(ticket, state)
 
     def update(self, ticket: str, **fields: Any) -> None:
         """Set some fields of a handoff."""
-        self._redis.hset(self._key(ticket), mapping={k: json.dumps(v) for k, v in fields.items()})
+        self._redis.hset(self.key(ticket), mapping={k: json.dumps(v) for k, v in fields.items()})
 
     def append(self, ticket: str, line: Line) -> None:
         """Add a transcript line and push it to whoever watches the conversation."""
         data = json.dumps(line.to_dict())
         pipe = self._redis.pipeline(transaction=False)
-        pipe.rpush(self._key(ticket) + ":log", data)
+        pipe.rpush(self.key(ticket) + ":log", data)
         pipe.publish(conversation_channel(ticket), data)
         pipe.execute()
 
     def transcript(self, ticket: str) -> list[Line]:
         """Every line of the handoff's transcript, oldest first."""
-        return [Line(**json.loads(raw)) for raw in self._redis.lrange(self._key(ticket) + ":log", 0, -1)]
+        return [Line(**json.loads(raw)) for raw in self._redis.lrange(self.key(ticket) + ":log", 0, -1)]
 
     def _publish(self, ticket: str, kind: str) -> None:
         self._redis.publish(EVENTS_CHANNEL, json.dumps({"type": kind, "ticket": ticket}))

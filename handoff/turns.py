@@ -53,11 +53,12 @@ class TurnLog:
         self._redis = client
 
     @staticmethod
-    def _key(sender_id: str) -> str:
+    def key(sender_id: str) -> str:
+        """The Redis key of a conversation's turn log."""
         return f"turns:{sender_id}"
 
     def append(self, sender_id: str, turn: TurnRecord) -> None:
-        key = self._key(sender_id)
+        key = self.key(sender_id)
         pipe = self._redis.pipeline(transaction=False)
         pipe.rpush(key, json.dumps(asdict(turn)))
         pipe.ltrim(key, -KEEP_TURNS, -1)
@@ -65,4 +66,4 @@ class TurnLog:
         pipe.execute()
 
     def all(self, sender_id: str) -> list[TurnRecord]:
-        return [TurnRecord(**json.loads(raw)) for raw in self._redis.lrange(self._key(sender_id), 0, -1)]
+        return [TurnRecord(**json.loads(raw)) for raw in self._redis.lrange(self.key(sender_id), 0, -1)]

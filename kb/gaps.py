@@ -7,7 +7,6 @@ the base model, so the desk can group questions that mean the same without loadi
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
@@ -15,7 +14,7 @@ from typing import Iterable, Literal
 import numpy as np
 import redis
 
-from handoff.facts import mask_personal
+from handoff.facts import hashed_conversation, mask_personal
 
 GAPS_KEY = "kb:gaps"  # stream, newest last
 MAX_GAPS = 5000  # older gaps are trimmed: the page is about what customers ask now
@@ -88,6 +87,11 @@ class GapGroup:
         return sum(1 for g in self.gaps if g.kind == kind)
 
 
+def per_conversation_key(hashed: str) -> str:
+    """The counter of the gaps one (hashed) conversation added."""
+    return f"{GAPS_KEY}:per:{hashed}"
+
+
 class GapLog:
     """The gaps in Redis: a bounded stream every replica appends to."""
 
@@ -99,8 +103,8 @@ class GapLog:
     ) -> bool:
         """Keep one gap (the question masked, the conversation id hashed); False if the
         conversation already gave its share."""
-        hashed = hashlib.sha256(conversation.encode()).hexdigest()[:16]
-        counter = f"{GAPS_KEY}:per:{hashed}"
+        hashed = hashed_conversation(conversation)
+        counter = per_conversation_key(hashed)
         pipe = self._redis.pipeline(transaction=True)
         pipe.incr(counter)
         pipe.expire(counter, 86400)

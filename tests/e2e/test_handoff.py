@@ -7,6 +7,7 @@ desk reads it too.
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 import uuid
 
@@ -18,7 +19,8 @@ from handoff.journal import OutageJournal
 from handoff.presence import AGENTS_KEY, heartbeat
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_LEGAL, PRIORITY_NORMAL
-from tests.e2e.browser_fixtures import screenshot
+from infra.settings import REPO_ROOT
+from tests.e2e.browser_fixtures import Rasa, screenshot
 from tests.e2e.desk_fixtures import log_in
 from tests.e2e.running import RunningStack
 from tests.support import Customer, button_titles, shows, texts
@@ -252,3 +254,25 @@ def test_a_legal_threat_goes_to_the_supervisors_at_once(running_stack, desk_redi
     assert "I will sue you" in legal["quote"]
     assert handoff.ticket in texts(replies)
     assert handoff.priority == PRIORITY_LEGAL  # ahead of every other reason
+
+
+def test_a_customer_who_asks_for_erasure_has_every_chat_erased_and_no_one_else(running_stack, desk_redis):
+    desk_redis.delete(AGENTS_KEY)  # nobody online: the request for a person becomes a ticket
+    email = f"sam-{uuid.uuid4().hex[:6]}@example.com"
+    sam = Customer(running_stack.rasa_url, {"customer": {"email": email}})
+    sam.say("Where is my refund for order MM-55501?")
+    sam.say("I need to talk to a person")
+    sam.say(email)
+    [ticket] = [h.ticket for h in HandoffQueue(desk_redis).offline_tickets() if h.sender_id == sam.sender]
+    kim = Customer(running_stack.rasa_url)
+    kim.say("How long does a refund take?")
+    rasa = Rasa(running_stack.rasa_url, running_stack.settings.rasa_token)
+    assert rasa.user_events(sam.sender) and rasa.user_events(kim.sender)
+
+    erased = subprocess.run([str(REPO_ROOT / ".venv/bin/python"), "-m", "handoff.erasure", "--email", email],
+                            env=running_stack.env(), capture_output=True, text=True, timeout=60)
+    assert erased.returncode == 0, erased.stderr
+    assert f"1 conversation(s), ticket(s): {ticket}" in erased.stdout and "Erased:" in erased.stdout
+    assert rasa.user_events(sam.sender) == []  # Rasa's own record of the chat is gone too
+    assert ContactHistory(desk_redis).get(sam.sender) is None and HandoffQueue(desk_redis).get(ticket) is None
+    assert rasa.user_events(kim.sender) and ContactHistory(desk_redis).get(kim.sender) is not None

@@ -1,0 +1,129 @@
+"""Erasing a customer's chat data on request (the right to erasure), from the command line.
+
+    python -m handoff.erasure --email sam@example.com [--customer-id C1] [--order MM-1] [--dry-run]
+
+Finds every conversation the contact history links to those identities (any of them), then
+deletes what this product keeps about each: the Rasa tracker, the contact record and its index
+entries, the turn log, handoffs with their transcripts, ratings, unanswered-question entries and
+the abuse flag. Aggregate counts (how many summaries were "enough") are not personal and stay.
+A conversation still with an agent or waiting for one is not erased: the agent closes it first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import redis
+
+from handoff.contacts import STARTED_KEY, ContactHistory, identities
+from handoff.facts import hashed_conversation
+from handoff.feedback import FEEDBACK_KEY, rated_key
+from handoff.queue import ALL_KEY, OPEN_STATES, QUEUE_KEY, TICKETS_KEY, HandoffQueue, sender_key
+from handoff.turns import TurnLog
+from kb.gaps import GAPS_KEY, per_conversation_key
+from kb.notices import told_key
+
+TRACKER_PREFIX = "tracker:tracker:"  # endpoints.yml key_prefix "tracker" + Rasa's own "tracker:"
+
+
+@dataclass
+class Erasure:
+    """What was found for the identities, and (unless a dry run) erased."""
+
+    conversations: list[str] = field(default_factory=list)
+    tickets: list[str] = field(default_factory=list)
+    still_open: list[str] = field(default_factory=list)  # tickets an agent has or will take
+    keys: int = 0
+    ratings: int = 0
+    gaps: int = 0
+
+
+def _stream_ids(client: redis.Redis, key: str, wanted: dict[str, set[str]]) -> list[bytes]:
+    """Ids of the stream's entries whose field matches one of the wanted values."""
+    found = []
+    for stream_id, fields in client.xrange(key):
+        text = {k.decode(): v.decode() for k, v in fields.items()}
+        if any(text.get(name) in values for name, values in wanted.items()):
+            found.append(stream_id)
+    return found
+
+
+def erase_customer(client: redis.Redis, identity_keys: Iterable[str], dry_run: bool = False) -> Erasure:
+    """Erase (or with `dry_run`, only find) the chat data of the customer with these identities."""
+    identity_keys = list(identity_keys)
+    history, queue = ContactHistory(client), HandoffQueue(client)
+    senders = sorted({s.decode() for key in identity_keys for s in client.zrange(f"contacts:by:{key}", 0, -1)})
+    contacts = [c for c in map(history.get, senders) if c]
+    handoffs = [h for h in map(queue.get, {c.ticket for c in contacts if c.ticket}) if h]
+    handoffs += [h for h in map(queue.open_for, senders) if h and h.ticket not in {x.ticket for x in handoffs}]
+    result = Erasure(senders, sorted(h.ticket for h in handoffs),
+                     sorted(h.ticket for h in handoffs if h.state in OPEN_STATES))
+    if result.still_open or dry_run:
+        return result
+    hashes = {hashed_conversation(s) for s in senders}
+    rating_ids = _stream_ids(client, FEEDBACK_KEY, {"chat": hashes | {hashed_conversation(t) for t in result.tickets},
+                                                     "ticket": set(result.tickets)})
+    gap_ids = _stream_ids(client, GAPS_KEY, {"conversation": hashes})
+    keys = [f"flagged:{key}" for key in identity_keys] + [f"contacts:by:{key}" for key in identity_keys]
+    for sender in senders:
+        keys += [f"{TRACKER_PREFIX}{sender}", ContactHistory.key(sender), TurnLog.key(sender), sender_key(sender),
+                 told_key(sender), rated_key("bot", sender), per_conversation_key(hashed_conversation(sender))]
+    for ticket in result.tickets:
+        keys += [HandoffQueue.key(ticket), HandoffQueue.key(ticket) + ":log", rated_key("agent", ticket)]
+    pipe = client.pipeline(transaction=True)
+    pipe.delete(*keys)
+    if senders:
+        pipe.zrem(STARTED_KEY, *senders)
+        for contact in contacts:  # the other identities these conversations were indexed under
+            for key in contact.identities:
+                pipe.zrem(f"contacts:by:{key}", contact.sender_id)
+    for index in (ALL_KEY, QUEUE_KEY, TICKETS_KEY):
+        if result.tickets:
+            pipe.zrem(index, *result.tickets)
+    if rating_ids:
+        pipe.xdel(FEEDBACK_KEY, *rating_ids)
+    if gap_ids:
+        pipe.xdel(GAPS_KEY, *gap_ids)
+    result.keys = pipe.execute()[0]
+    result.ratings, result.gaps = len(rating_ids), len(gap_ids)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    from infra.redis_client import connect
+    from infra.settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m handoff.erasure", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--email", action="append", default=[], help="an e-mail the customer used (repeatable)")
+    parser.add_argument("--customer-id", action="append", default=[], help="the id the website passes to the widget")
+    parser.add_argument("--order", action="append", default=[], help="an order number given in a chat")
+    parser.add_argument("--browser-id", action="append", default=[], help="the widget's browser id")
+    parser.add_argument("--dry-run", action="store_true", help="only say what would be erased")
+    args = parser.parse_args(argv)
+    keys: list[str] = []
+    for email in args.email:
+        keys += identities({"email": email})
+    for customer_id in args.customer_id:
+        keys += identities({"id": customer_id})
+    keys += identities({"orders": args.order})
+    for browser in args.browser_id:
+        keys += identities({"browser_id": browser})
+    if not keys:
+        parser.error("name the customer: --email, --customer-id, --order or --browser-id")
+    result = erase_customer(connect(load_settings().redis), keys, args.dry_run)
+    print(f"{len(result.conversations)} conversation(s), ticket(s): {', '.join(result.tickets) or 'none'}")
+    if result.still_open:
+        print(f"Not erased: {', '.join(result.still_open)} still open. Close them in the desk first.", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print("Dry run: nothing erased.")
+    else:
+        print(f"Erased: {result.keys} record(s), {result.ratings} rating(s), {result.gaps} unanswered question(s).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
