@@ -42,13 +42,13 @@ class Erasure:
 
 
 def _stream_ids(client: redis.Redis, key: str, wanted: dict[str, set[str]]) -> list[bytes]:
-    """Ids of the stream's entries whose field matches one of the wanted values."""
-    found = []
-    for stream_id, fields in client.xrange(key):
-        text = {k.decode(): v.decode() for k, v in fields.items()}
-        if any(text.get(name) in values for name, values in wanted.items()):
-            found.append(stream_id)
-    return found
+    """Ids of the stream's entries whose field matches one of the wanted values.
+
+    Compared as bytes: other fields may be binary (a gap's vector is not text).
+    """
+    encoded = {name.encode(): {v.encode() for v in values} for name, values in wanted.items()}
+    return [stream_id for stream_id, fields in client.xrange(key)
+            if any(fields.get(name) in values for name, values in encoded.items())]
 
 
 def erase_customer(client: redis.Redis, identity_keys: Iterable[str], dry_run: bool = False) -> Erasure:
@@ -57,8 +57,9 @@ def erase_customer(client: redis.Redis, identity_keys: Iterable[str], dry_run: b
     history, queue = ContactHistory(client), HandoffQueue(client)
     senders = sorted({s.decode() for key in identity_keys for s in client.zrange(f"contacts:by:{key}", 0, -1)})
     contacts = [c for c in map(history.get, senders) if c]
-    handoffs = [h for h in map(queue.get, {c.ticket for c in contacts if c.ticket}) if h]
-    handoffs += [h for h in map(queue.open_for, senders) if h and h.ticket not in {x.ticket for x in handoffs}]
+    # A conversation's ticket is in its contact record; an open one also under its sender.
+    tickets = {c.ticket for c in contacts if c.ticket} | {h.ticket for h in map(queue.open_for, senders) if h}
+    handoffs = [h for h in map(queue.get, tickets) if h]
     result = Erasure(senders, sorted(h.ticket for h in handoffs),
                      sorted(h.ticket for h in handoffs if h.state in OPEN_STATES))
     if result.still_open or dry_run:
@@ -80,8 +81,8 @@ def erase_customer(client: redis.Redis, identity_keys: Iterable[str], dry_run: b
         for contact in contacts:  # the other identities these conversations were indexed under
             for key in contact.identities:
                 pipe.zrem(f"contacts:by:{key}", contact.sender_id)
-    for index in (ALL_KEY, QUEUE_KEY, TICKETS_KEY):
-        if result.tickets:
+    if result.tickets:
+        for index in (ALL_KEY, QUEUE_KEY, TICKETS_KEY):
             pipe.zrem(index, *result.tickets)
     if rating_ids:
         pipe.xdel(FEEDBACK_KEY, *rating_ids)

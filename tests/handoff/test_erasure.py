@@ -15,6 +15,7 @@ from kb.notices import NoticeBoard
 
 SAM = {"email": "sam@example.com", "browser_id": "b-sam"}
 KIM = {"email": "kim@example.com"}
+VECTOR = np.array([0.1, -0.7, 0.3, 0.6], dtype=np.float32)  # stored as float16 bytes that are not UTF-8
 
 
 def conversation(client, sender: str, customer: dict, ticket_state: str | None = None) -> str:
@@ -23,9 +24,9 @@ def conversation(client, sender: str, customer: dict, ticket_state: str | None =
     history.touch(sender, identities(customer), ["refund-timing"], "kb_question", "Where is my refund?")
     TurnLog(client).append(sender, TurnRecord("Where is my refund?", "kb_question", "dont_know"))
     client.set(f"{TRACKER_PREFIX}{sender}", "{}")
-    GapLog(client).record("Where is my refund?", "unanswered", [], sender, np.ones(4, dtype=np.float32) / 2)
+    GapLog(client).record("Where is my refund?", "unanswered", [], sender, VECTOR)  # binary in the stream
     FeedbackLog(client).record("bot", sender, 2, "meh", ["Where is my refund?"])
-    NoticeBoard(client).to_tell(sender, [])
+    NoticeBoard(client).to_tell(sender, lambda: [])
     client.set(f"flagged:email:{customer['email']}", "abusive language")
     if ticket_state is None:
         return ""
