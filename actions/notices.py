@@ -23,9 +23,11 @@ async def tell_notices(dispatcher: CollectingDispatcher, conversation: str, entr
     notice when the reply names an entry of that category. Best effort: a notice is never worth
     failing the reply for.
     """
-    def work() -> list[str]:
+    def categories() -> set[str]:
         kb = knowledge_base()
-        categories = {entry.category for entry in map(kb.entry, entry_ids) if entry is not None}
+        return {entry.category for entry in map(kb.entry, entry_ids) if entry is not None}
+
+    def work() -> list[str]:
         now = time.time()
         return [customer_text(n, now) for n in NoticeBoard(redis_client()).to_tell(conversation, categories, now)]
 

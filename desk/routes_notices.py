@@ -71,15 +71,24 @@ async def notices(request: Request) -> Response:
     return await _page(request, NoticeForm())
 
 
-@guard("notices")
-async def post_notice(request: Request) -> Response:
+async def _save(request: Request, notice_id: str = "") -> Response:
+    """Post a new notice, or change `notice_id`; with a problem, the form comes back as typed."""
     form = await NoticeForm.read(request)
     svc = services(request)
     problems = form.problems(await asyncio.to_thread(_categories, svc))
     if problems:
-        return await _page(request, form, problems=problems, status=400)
-    await asyncio.to_thread(NoticeBoard(svc.redis).post, form.text, form.categories, float(form.hours), request.state.user.name)
-    return RedirectResponse("/desk/notices?done=posted", status_code=303)
+        return await _page(request, form, editing=notice_id, problems=problems, status=400)
+    board, by = NoticeBoard(svc.redis), request.state.user.name
+    if not notice_id:
+        await asyncio.to_thread(board.post, form.text, form.categories, float(form.hours), by)
+        return RedirectResponse("/desk/notices?done=posted", status_code=303)
+    changed = await asyncio.to_thread(board.change, notice_id, form.text, form.categories, float(form.hours), by)
+    return RedirectResponse("/desk/notices?done=changed", status_code=303) if changed else _not_found(request)
+
+
+@guard("notices")
+async def post_notice(request: Request) -> Response:
+    return await _save(request)
 
 
 @guard("notices")
@@ -95,15 +104,7 @@ async def notice(request: Request) -> Response:
 
 @guard("notices")
 async def change_notice(request: Request) -> Response:
-    notice_id = request.path_params["notice_id"]
-    form = await NoticeForm.read(request)
-    svc = services(request)
-    problems = form.problems(await asyncio.to_thread(_categories, svc))
-    if problems:
-        return await _page(request, form, editing=notice_id, problems=problems, status=400)
-    changed = await asyncio.to_thread(NoticeBoard(svc.redis).change, notice_id, form.text, form.categories,
-                                      float(form.hours), request.state.user.name)
-    return RedirectResponse("/desk/notices?done=changed", status_code=303) if changed else _not_found(request)
+    return await _save(request, request.path_params["notice_id"])
 
 
 @guard("notices")

@@ -17,7 +17,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 import redis
 
@@ -150,14 +150,18 @@ class NoticeBoard:
         self._save(ended, now)
         return ended
 
-    def to_tell(self, conversation: str, categories: Iterable[str], now: float | None = None) -> list[Notice]:
+    def to_tell(self, conversation: str, categories: Callable[[], Iterable[str]], now: float | None = None) -> list[Notice]:
         """The active notices this conversation should hear now, each marked as told.
 
+        `categories` gives the KB categories the reply is about; it is only called when a notice
+        in force is about some category, so the usual turn (no such notice) costs one Redis read.
         Marking is one SADD per notice: if two replicas handle the same conversation at once,
         only the one that added the id tells it.
         """
         now = time.time() if now is None else now
-        wanted = [n for n in self.active(now) if n.concerns(categories)]
+        active = self.active(now)
+        about = set(categories()) if any(n.categories for n in active) else set()
+        wanted = [n for n in active if n.concerns(about)]
         if not wanted:
             return []
         key = told_key(conversation)
