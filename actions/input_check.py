@@ -6,15 +6,13 @@ shapes what goes to the knowledge base and what the customer is told when it can
 
 from __future__ import annotations
 
-import html
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-Problem = Literal["empty", "too_long", "not_text", "other_language"]
+from handoff.echo import plain_text
 
-_TAG = re.compile(r"<[^>]{0,200}>")
+Problem = Literal["empty", "too_long", "not_text", "other_language"]
 
 
 @dataclass(frozen=True)
@@ -25,16 +23,9 @@ class CheckedText:
     problem: Problem | None = None
 
 
-def _printable(text: str) -> str:
-    # Control and unassigned code points (binary junk) become spaces.
-    return "".join(
-        ch if ch in "\n\t" or unicodedata.category(ch)[0] not in "C" else " " for ch in text
-    )
-
-
 def check_text(raw: str, max_chars: int) -> CheckedText:
     """Clean `raw` for searching and name the problem that stops it being searched."""
-    text = " ".join(_printable(html.unescape(_TAG.sub(" ", raw or ""))).split())
+    text = plain_text(raw)
     if not text:
         return CheckedText("", "empty" if not (raw or "").strip() else "not_text")
     if len(raw) > max_chars:

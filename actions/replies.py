@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from actions.input_check import Problem
+from handoff.echo import quoted
 from kb.entry import Entry
 
 Message = dict[str, Any]
@@ -133,7 +134,7 @@ def acknowledge(restated: str) -> Message:
     """Rising frustration: acknowledge, apologise once, restate, offer a person."""
     return {
         "text": "I'm sorry this has been frustrating. Let me make sure I've understood: "
-                f"you're asking about \"{restated[:160]}\". If you'd rather talk to a person, just say so.",
+                f"you're asking about {quoted(restated, 160)}. If you'd rather talk to a person, just say so.",
         "buttons": [HUMAN_BUTTON],
     }
 
@@ -183,7 +184,7 @@ def contact_missing() -> list[Message]:
 def repeat_greeting(name: str, count: int, topic: str) -> list[Message]:
     """A returning customer with unresolved earlier contacts: say so and offer a person at once."""
     times = {1: "once", 2: "twice"}.get(count, f"{count} times")
-    about = f" about \"{topic[:80]}\"" if topic else ""
+    about = f" about {quoted(topic, 80)}" if topic else ""
     hello = f"Welcome back, {name}." if name else "Welcome back."
     return [{
         "text": f"{hello} I see you contacted us {times} recently{about}; let's get it solved this time. "

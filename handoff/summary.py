@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handoff.contacts import Contact
-from handoff.facts import extract_facts, mask_secrets, merge_facts
+from handoff.echo import clip, quoted
+from handoff.facts import extract_facts, merge_facts
 from handoff.turns import TurnRecord
 
 QUOTE_CHARS = 160
@@ -31,8 +32,8 @@ class SummaryInput:
 
 
 def _quote(text: str) -> str:
-    text = " ".join(mask_secrets(text).split())
-    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
+    # The summary is read back to the customer ("what I've passed on"): plain text only.
+    return clip(text, QUOTE_CHARS)
 
 
 def _ago(seconds: float) -> str:
@@ -64,7 +65,7 @@ def build_summary(data: SummaryInput, now: float | None = None) -> dict[str, Any
         tried += [{"entry": e, "title": data.titles.get(e, (e, ""))[0], "reaction": reaction or "none"} for e in turn.entries]
     summary = {
         "who": who,
-        "issue": f"{'Upset customer' if upset else 'Customer'} asking: \"{_quote(first)}\"",
+        "issue": f"{'Upset customer' if upset else 'Customer'} asking: {quoted(first, QUOTE_CHARS)}",
         "category": f"{category} / {kind}",
         "facts": {k: v for k, v in facts.items() if v},
         "tried": tried,
@@ -102,10 +103,10 @@ def summary_text(summary: dict[str, Any]) -> str:
         lines.append("Bot tried: " + "; ".join(f"{t['title']} ({t['reaction']})" for t in summary["tried"]))
     if summary["reasons"]:
         lines.append("Handed off: " + "; ".join(
-            r["detail"] + (f": \"{r['quote']}\"" if r["quote"] else "") for r in summary["reasons"]
+            r["detail"] + (f": {quoted(r['quote'], QUOTE_CHARS)}" if r["quote"] else "") for r in summary["reasons"]
         ))
     if summary.get("added"):
-        lines.append("Customer added: " + "; ".join(f"\"{text}\"" for text in summary["added"]))
+        lines.append("Customer added: " + "; ".join(quoted(text, QUOTE_CHARS) for text in summary["added"]))
     trend = [level for level in summary["trend"] if level != "none"]
     if trend:
         lines.append("Frustration: " + " → ".join(summary["trend"][-5:]))
