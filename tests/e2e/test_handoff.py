@@ -224,7 +224,7 @@ def test_rising_frustration_is_acknowledged_once_with_the_problem_restated(runni
     customer.say("my refund for the lamp I sent back")
     first = customer.say("where is my damn refund")
     assert "I'm sorry this has been frustrating" in texts(first)
-    assert 'you\'re asking about "my refund for the lamp I sent back"' in texts(first)
+    assert "you're asking about “my refund for the lamp I sent back”" in texts(first)
     assert "Talk to a person" in button_titles(first)
     assert HandoffQueue(desk_redis).open_for(customer.sender) is None  # offered, not forced
     # The apology is not repeated on the next turn: it would ring hollow.

@@ -1,0 +1,16 @@
+"""What the bot repeats of a customer's words comes back as plain, quoted text (handoff/echo.py)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.running import RunningStack
+from tests.support import Customer, texts
+
+
+def test_markup_typed_by_a_customer_is_restated_as_plain_quoted_text(running_stack: RunningStack):
+    customer = Customer(running_stack.rasa_url)
+    customer.say("my refund <b>x</b><script>alert(1)</script>")
+    restated = texts(customer.say("where is my damn refund"))
+    assert "you're asking about “my refund x alert(1)”" in restated
+    assert not re.search(r"<[A-Za-z/!?]", restated)
