@@ -373,7 +373,8 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
   // the outbox right after it was emitted on a connected socket, so a reconnect can't resend it.
   function flush() {
     if (!(ready && socket.connected && navigator.onLine)) return connect();
-    const customer = Object.fromEntries(['id', 'name', 'email'].filter((k) => cfg.customer[k]).map((k) => [k, String(cfg.customer[k])]));
+    // `signature`: the website's HMAC of id and e-mail (widget/README.md), passed on unchanged.
+    const customer = Object.fromEntries(['id', 'name', 'email', 'signature'].filter((k) => cfg.customer[k]).map((k) => [k, String(cfg.customer[k])]));
     let box;
     while ((box = load('outbox', [])).length) {
       const [m] = box;
