@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import redis
 from starlette.requests import Request
 
+from desk.sessions import SessionStore
+from desk.throttle import LoginThrottle
 from desk.users import UserStore
 from handoff.contacts import ContactHistory
 from handoff.queue import HandoffQueue
@@ -28,6 +30,8 @@ class Services:
     queue: HandoffQueue
     contacts: ContactHistory
     users: UserStore
+    sessions: SessionStore
+    throttle: LoginThrottle
     rasa: RasaClient
     kb: KBStore
     question_vectors: QuestionVectors  # for the editor's overlap warnings (the model loads on first use)
@@ -37,7 +41,8 @@ class Services:
         client = connect(settings.redis)
         return cls(
             settings=settings, redis=client, queue=HandoffQueue(client), contacts=ContactHistory(client),
-            users=UserStore(client), rasa=RasaClient(f"http://localhost:{settings.rasa_port}", rasa_token(settings)),
+            users=UserStore(client), sessions=SessionStore(client), throttle=LoginThrottle(client),
+            rasa=RasaClient(f"http://localhost:{settings.rasa_port}", rasa_token(settings)),
             kb=KBStore(client), question_vectors=QuestionVectors(Encoder(settings.embedding_model, settings.torch_threads)),
         )
 

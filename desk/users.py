@@ -3,8 +3,13 @@
     python -m desk.users create NAME --role agent --display-name "Alice" --skills payments,returns
         # the password from stdin or a prompt; skills are KB categories the agent knows best
     python -m desk.users list
+    python -m desk.users passwd NAME         # a new password (stdin or a prompt); ends NAME's sessions
+    python -m desk.users remove NAME         # the user and their sessions
+    python -m desk.users end-sessions NAME   # logs NAME out everywhere at once
+    python -m desk.users unlock NAME         # lifts a lock after failed logins (--address ADDR: an address's)
 
-Users live in the Redis hash `desk:users` (name -> JSON); passwords only as scrypt hashes.
+Users live in the Redis hash `desk:users` (name -> JSON); passwords only as scrypt hashes. Replacing
+a user (a new password, role or skills) or removing one ends their sessions (desk.sessions).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import redis
 
 from desk.passwords import DUMMY_HASH, hash_password, verify_password
 from desk.roles import ROLES
+from desk.sessions import SessionStore
+from desk.throttle import LoginThrottle
 from infra.redis_client import connect
 from infra.settings import load_settings
 
@@ -48,6 +55,7 @@ class UserStore:
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
+        self._sessions = SessionStore(client)
 
     def get(self, name: str) -> User | None:
         raw = self._redis.hget(USERS_KEY, name)
@@ -69,8 +77,21 @@ class UserStore:
         if not all(SKILL.match(s) for s in skills):
             raise ValueError("a skill is a KB category: 1-40 lowercase letters, digits, spaces, '_' or '-'")
         user = User(name, display_name.strip() or name, role, hash_password(password), skills)
-        self._redis.hset(USERS_KEY, name, json.dumps(asdict(user)))
+        if not self._redis.hset(USERS_KEY, name, json.dumps(asdict(user))):
+            self._sessions.end_all(name)  # replaced: the old password's sessions must not outlive it
         return user
+
+    def set_password(self, name: str, password: str) -> User:
+        """A new password for an existing user (ending all their sessions); KeyError if unknown."""
+        user = self.get(name)
+        if user is None:
+            raise KeyError(name)
+        return self.create(name, password, user.role, user.display_name, user.skills)
+
+    def remove(self, name: str) -> bool:
+        """Remove a user and end their sessions; False if there was none."""
+        self._sessions.end_all(name)
+        return bool(self._redis.hdel(USERS_KEY, name))
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user if the password matches; unknown names cost the same time as wrong passwords."""
@@ -88,8 +109,7 @@ def _read_password() -> str:
     return first
 
 
-def main(argv: list[str] | None = None) -> int:
-    """The `python -m desk.users` command."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m desk.users", description="Manage agent desk users.")
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="add a user or replace one (password from stdin or a prompt)")
@@ -98,18 +118,52 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--display-name", default="", help="the name customers see (default: NAME)")
     create.add_argument("--skills", default="", help="comma-separated KB categories (e.g. payments,returns)")
     commands.add_parser("list", help="list the users")
-    args = parser.parse_args(argv)
-    store = UserStore(connect(load_settings().redis))
+    for command, text in (("passwd", "set a user's password (stdin or a prompt) and end their sessions"),
+                          ("remove", "remove a user and end their sessions"),
+                          ("end-sessions", "log a user out everywhere at once")):
+        commands.add_parser(command, help=text).add_argument("name")
+    unlock = commands.add_parser("unlock", help="lift the lock after failed logins on an account (or --address)")
+    unlock.add_argument("name", nargs="?", default="")
+    unlock.add_argument("--address", default="", help="lift a client address's lock instead")
+    return parser
+
+
+def _run(args: argparse.Namespace, client: redis.Redis) -> str:
+    """Carry out one command; what to print. ValueError/KeyError: refused."""
+    store = UserStore(client)
     if args.command == "list":
-        for user in store.all():
-            print(f"{user.name}\t{user.role}\t{user.display_name}\t{','.join(user.skills)}")
-        return 0
-    try:
+        return "\n".join(f"{u.name}\t{u.role}\t{u.display_name}\t{','.join(u.skills)}" for u in store.all())
+    if args.command == "create":
         user = store.create(args.name, _read_password(), args.role, args.display_name, tuple(args.skills.split(",")))
+        return f"saved {user.name} ({user.role}, shown as {user.display_name!r})"
+    if args.command == "passwd":
+        store.set_password(args.name, _read_password())
+        return f"new password saved for {args.name}; their sessions are ended"
+    if args.command == "remove":
+        if not store.remove(args.name):
+            raise KeyError(args.name)
+        return f"removed {args.name}; their sessions are ended"
+    if args.command == "end-sessions":
+        return f"ended {SessionStore(client).end_all(args.name)} session(s) of {args.name}"
+    if bool(args.name) == bool(args.address):
+        raise ValueError("give a user name or --address, not both")
+    LoginThrottle(client).unlock(f"user:{args.name}" if args.name else f"addr:{args.address}", by="command line")
+    return f"unlocked {args.name or args.address}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `python -m desk.users` command."""
+    args = _parser().parse_args(argv)
+    try:
+        output = _run(args, connect(load_settings().redis))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"saved {user.name} ({user.role}, shown as {user.display_name!r})")
+    except KeyError as error:
+        print(f"error: no user {error}", file=sys.stderr)
+        return 1
+    if output:
+        print(output)
     return 0
 
 

@@ -15,7 +15,7 @@ from tests.desk.conftest import PASSWORD
 
 PUBLIC = {"/health", "/", "/demo", "/desk/login", "/widget/vendor/socket.io.min.js"}
 PUBLIC_MOUNTS = {"/widget", "/desk/static"}
-PARAMS = {"ticket": "T000001", "action": "note", "entry_id": "refund-timing", "notice_id": "N1"}
+PARAMS = {"ticket": "T000001", "action": "note", "entry_id": "refund-timing", "notice_id": "N1", "name": "alice"}
 
 
 def desk_routes(app) -> list[tuple[str, str]]:

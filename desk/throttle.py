@@ -1,0 +1,188 @@
+"""Failed desk logins, slowed down then locked, per account and per client address.
+
+Each login attempt is counted before the password is checked (one atomic Redis script, so parallel
+guesses from several connections or desk replicas get no extra tries) and forgiven if it succeeds:
+
+- **Account** (the user name as typed, whether or not such a user exists, so the answers never tell
+  which names are real): the first 4 failures cost nothing; from the 5th, the account refuses logins
+  for 2, 4, 8, 16, 32 s; the 10th locks it for 15 minutes, and so does each further failure. While
+  refused, even the right password is turned away (without being checked).
+- **Address** (the client's IP address as the desk sees it; behind a reverse proxy that is the
+  proxy's unless uvicorn trusts its forwarded headers): the same from the 20th failure, locked from
+  the 30th. This stops one address from guessing a few passwords of every account (spraying), and
+  from locking more than about 3 accounts an hour; accounts locked from many addresses unlock by
+  themselves after 15 minutes or when an admin unlocks them. The price: people behind the same
+  address (an office NAT) share its count, so a colleague's attack there holds them back too; an
+  admin unblocks the address on the user list.
+
+Failures are counted for an hour after the last one; a success clears the account's count (not
+the address's: an attacker's own valid account must not wipe it). An admin's unlock clears both the
+lock and the count.
+
+Keys:
+    desk:login-locks               sorted set: "user:{name}" / "addr:{address}" -> epoch seconds until
+                                   which logins are refused (past ones are pruned at each attempt)
+    desk:login-fails:{subject}     failures counted (string), expires FAILURE_WINDOW after the last
+    desk:login-log                 stream of the newest LOG_LENGTH failures, lockouts and unlocks:
+                                   event, name, address, account/address failure counts, refused_for
+Attempts refused while locked are not logged one by one: they cost nothing and would flush the log.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+LOCKS_KEY = "desk:login-locks"
+LOG_KEY = "desk:login-log"
+LOG_LENGTH = 500
+FAILURE_WINDOW = 3600
+LOCK_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Failures before logins slow down (`free`), and the failure that locks (`lock_at`)."""
+
+    free: int
+    lock_at: int
+
+    def wait(self, failures: int) -> int:
+        """Seconds logins are refused after `failures` failures: 0, then doubling, then the lock."""
+        if failures >= self.lock_at:
+            return LOCK_SECONDS
+        return min(2 ** (failures - self.free + 1), LOCK_SECONDS) if failures >= self.free else 0
+
+
+ACCOUNT = Policy(free=5, lock_at=10)
+ADDRESS = Policy(free=20, lock_at=30)
+
+# KEYS[1] the locks, KEYS[1 + i] subject i's failure counter; ARGV: window, then per subject its
+# name, free and lock_at (Policy.wait again, in Lua), and the lock seconds.
+# Returns {0, seconds refused} if any subject is locked, else {1, failures of each subject}.
+_ATTEMPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local refused = 0
+for i = 2, #KEYS do
+  local until_ = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[4 * i - 6]) or 0)
+  refused = math.max(refused, until_ - now)
+end
+if refused > 0 then return {0, tostring(refused)} end
+local counts = {}
+for i = 2, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
+  local free, lock_at, lock = tonumber(ARGV[4 * i - 5]), tonumber(ARGV[4 * i - 4]), tonumber(ARGV[4 * i - 3])
+  local wait = 0
+  if n >= lock_at then wait = lock elseif n >= free then wait = math.min(2 ^ (n - free + 1), lock) end
+  if wait > 0 then redis.call('ZADD', KEYS[1], 'GT', now + wait, ARGV[4 * i - 6]) end
+  counts[#counts + 1] = n
+end
+return {1, unpack(counts)}
+"""
+
+
+def _subjects(account: str | None, address: str) -> list[tuple[str, Policy]]:
+    # A name that can't be a user's (see desk.users.NAME) is left to the address's count.
+    return ([(f"user:{account}", ACCOUNT)] if account else []) + [(f"addr:{address}", ADDRESS)]
+
+
+def _counter(subject: str) -> str:
+    return f"desk:login-fails:{subject}"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One login attempt let through: who, from where, and the failures counted so far with it."""
+
+    account: str | None
+    address: str
+    failures: tuple[int, ...]  # per subject: the account's (if any), then the address's
+
+    def wait_if_failed(self) -> int:
+        """Seconds logins stay refused if this attempt fails."""
+        subjects = _subjects(self.account, self.address)
+        return max(policy.wait(n) for (_, policy), n in zip(subjects, self.failures))
+
+
+def too_many(seconds: float) -> str:
+    """What the login page says while logins are refused (the same for any name and address)."""
+    if seconds < 60:
+        return f"Too many failed attempts; try again in {math.ceil(seconds)} seconds."
+    minutes = math.ceil(seconds / 60)
+    return f"Too many failed attempts; try again in {minutes} minute{'s' if minutes > 1 else ''}."
+
+
+class LoginThrottle:
+    """Counts failed logins, refuses logins while locked, logs failures, unlocks."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+        self._attempt = client.register_script(_ATTEMPT)
+
+    def attempt(self, account: str | None, address: str) -> Attempt | float:
+        """Count an attempt (`account` None for an impossible name): the Attempt, or seconds refused."""
+        subjects = _subjects(account, address)
+        args: list[Any] = [FAILURE_WINDOW]
+        for subject, policy in subjects:
+            args += [subject, policy.free, policy.lock_at, LOCK_SECONDS]
+        outcome = self._attempt(keys=[LOCKS_KEY, *(_counter(s) for s, _ in subjects)], args=args)
+        if outcome[0] == 0:
+            return float(outcome[1])
+        return Attempt(account, address, tuple(int(n) for n in outcome[1:]))
+
+    def failed(self, attempt: Attempt) -> None:
+        """Log a wrong password (a lockout if it locked the account or address)."""
+        wait = attempt.wait_if_failed()
+        self._log("locked" if wait >= LOCK_SECONDS else "failed", attempt.account or "", attempt.address,
+                  account_failures=attempt.failures[0] if attempt.account else "", address_failures=attempt.failures[-1],
+                  refused_for=wait)
+
+    def succeeded(self, attempt: Attempt) -> None:
+        """Forgive the account its failures; the address only this attempt (and its lock, if now due to none)."""
+        address = f"addr:{attempt.address}"
+        with self._redis.pipeline() as pipe:
+            if attempt.account:
+                pipe.delete(_counter(f"user:{attempt.account}"))
+                pipe.zrem(LOCKS_KEY, f"user:{attempt.account}")
+            pipe.decr(_counter(address))
+            if ADDRESS.wait(attempt.failures[-1] - 1) == 0:
+                pipe.zrem(LOCKS_KEY, address)
+            pipe.execute()
+
+    def unlock(self, subject: str, by: str) -> None:
+        """Lift a lock and forget the failures of "user:{name}" or "addr:{address}"; logged."""
+        with self._redis.pipeline() as pipe:
+            pipe.zrem(LOCKS_KEY, subject)
+            pipe.delete(_counter(subject))
+            pipe.execute()
+        kind, _, value = subject.partition(":")
+        self._log("unlocked by " + by, value if kind == "user" else "", value if kind == "addr" else "")
+
+    def locks(self) -> dict[str, float]:
+        """Every subject refused now -> seconds left."""
+        now = self._now()
+        return {s.decode(): until - now for s, until in self._redis.zrangebyscore(LOCKS_KEY, now, "+inf", withscores=True)}
+
+    def failures(self, accounts: list[str]) -> dict[str, int]:
+        """The failures counted against each of `accounts`."""
+        counts = self._redis.mget([_counter(f"user:{a}") for a in accounts]) if accounts else []
+        return {a: int(n) for a, n in zip(accounts, counts) if n}
+
+    def recent(self, count: int = 20) -> list[dict[str, Any]]:
+        """The newest log entries, newest first, with their time (epoch seconds)."""
+        return [{"at": int(entry_id.split(b"-")[0]) / 1000, **{k.decode(): v.decode() for k, v in fields.items()}}
+                for entry_id, fields in self._redis.xrevrange(LOG_KEY, count=count)]
+
+    def _log(self, event: str, name: str, address: str, **extra: Any) -> None:
+        self._redis.xadd(LOG_KEY, {"event": event, "name": name, "address": address, **extra},
+                         maxlen=LOG_LENGTH, approximate=False)
+
+    def _now(self) -> float:
+        seconds, micros = self._redis.time()
+        return seconds + micros / 1_000_000
