@@ -22,7 +22,7 @@ from actions import replies
 from actions.customer import customer_from
 from actions.handoff_context import flag_customer
 from actions.outage import outage_turn
-from actions.input_check import CheckedText, check_text
+from actions.input_check import CheckedText, check_text, written
 from actions.notices import tell_notices
 from actions.runtime import redis_client, settings
 from detection import Assessment, Turn, assess
@@ -58,7 +58,7 @@ class TurnContext:
 
 
 def _load(tracker: Tracker) -> TurnContext:
-    text = tracker.latest_message.get("text") or ""
+    text = written(tracker.latest_message)
     intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
     turns = TurnLog(redis_client()).all(tracker.sender_id)
     history = [Turn(t.text, t.intent, t.outcome, t.feedback) for t in turns]

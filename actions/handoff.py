@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from actions import replies
 from actions.customer_turn import Reply, TurnContext
 from actions.handoff_context import build_context, is_flagged, transcript
+from actions.input_check import written
 from actions.kb_answer import ActionKBAnswer
 from actions.outage import keep_for_later, take_outage_ticket
 from actions.runtime import knowledge_base, redis_client, settings
@@ -107,7 +108,7 @@ class ActionRelayToAgent(Action):
         return "action_relay_to_agent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        line = Line("customer", tracker.latest_message.get("text") or "")
+        line = Line("customer", written(tracker.latest_message))
 
         def relay() -> bool:
             queue = HandoffQueue(redis_client())
@@ -138,7 +139,7 @@ class ActionTakeTicket(Action):
         return "action_take_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
+        text = written(tracker.latest_message)
         ticket = tracker.get_slot("handoff_ticket") or ""
         has_contact = bool(EMAIL.search(text) or PHONE.search(text))
 

@@ -1,16 +1,19 @@
 """Decides whether a customer's message can be searched, and cleans it for searching.
 
 The original text always stays in the conversation (Rasa's tracker in Redis); this only
-shapes what goes to the knowledge base and what the customer is told when it can't.
+shapes what goes to the knowledge base and what the customer is told when it can't. A message
+longer than MAX_MESSAGE_CHARS reaches Rasa's NLU cut (rasa_ext/channels.py); what the customer
+wrote travels with it in the metadata, and `written` gives it back.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Mapping
 
 from handoff.echo import plain_text
+from rasa_ext.input_rules import FULL_TEXT_KEY
 
 Problem = Literal["empty", "too_long", "not_text", "other_language"]
 
@@ -21,6 +24,13 @@ class CheckedText:
 
     text: str
     problem: Problem | None = None
+
+
+def written(message: Mapping[str, Any]) -> str:
+    """What the customer wrote in `message` (a tracker's latest message or a user event), uncut."""
+    metadata = message.get("metadata")
+    full = metadata.get(FULL_TEXT_KEY) if isinstance(metadata, Mapping) else None
+    return full if isinstance(full, str) else message.get("text") or ""
 
 
 def check_text(raw: str, max_chars: int) -> CheckedText:
