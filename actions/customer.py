@@ -1,32 +1,65 @@
-"""Who the customer is: what the website told the widget, plus e-mails and orders given in the chat."""
+"""Who the customer is: what the website told the widget, plus e-mails and orders given in the chat.
+
+The `customer` slot holds `id`, `email`, `name` as the website passed them, with `verified`
+true only when the website signed the id and e-mail (handoff/identity.py); `browser_id`; and
+what the chat gave (`chat_emails`, `orders`), never verified. Unverified details are shown to
+the agent as such and never find anything the customer is told (handoff/contacts.py).
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.runtime import settings
 from handoff.facts import extract_facts
+from handoff.identity import identity_secret, verify
 
-KNOWN_FIELDS = ("id", "name", "email")
+WEBSITE_FIELDS = ("id", "name", "email")
+KEPT_FROM_CHAT = 10  # the latest e-mails and orders given in the chat
+
+
+@cache
+def _secret() -> str:
+    return identity_secret(settings())
+
+
+def _text(value: Any, limit: int) -> str:
+    return str(value).strip()[:limit] if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
+def _apply_website(customer: dict[str, Any], given: dict[str, Any]) -> None:
+    """What the website said: a valid signature makes it the customer's identity; without one it
+    is a claim, kept for the agent unless this conversation already has a verified identity."""
+    claimed = {key: _text(given.get(key), 200) for key in WEBSITE_FIELDS}
+    if not (claimed["id"] or claimed["email"] or claimed["name"]):
+        return
+    verified = verify(_secret(), claimed["id"], claimed["email"], given.get("signature"))
+    if customer.get("verified") and not verified:
+        return  # an unsigned claim never overrides who the website vouched for
+    for key, value in claimed.items():
+        if value:
+            customer[key] = value
+        else:
+            customer.pop(key, None)
+    customer["verified"] = verified
 
 
 def customer_from(tracker: Tracker, text: str) -> dict[str, Any]:
     """The `customer` slot updated with this message's metadata and the facts in its text."""
     customer: dict[str, Any] = dict(tracker.get_slot("customer") or {})
-    metadata = tracker.latest_message.get("metadata") or {}
-    given = metadata.get("customer") if isinstance(metadata.get("customer"), dict) else {}
-    for key in KNOWN_FIELDS:
-        value = given.get(key)
-        if isinstance(value, (str, int)) and str(value).strip():
-            customer[key] = str(value).strip()[:200]
+    metadata = tracker.latest_message.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    if isinstance(metadata.get("customer"), dict):
+        _apply_website(customer, metadata["customer"])
     browser = metadata.get("browser_id")
     if isinstance(browser, str) and browser.strip():
         customer["browser_id"] = browser.strip()[:100]
     facts = extract_facts(text)
-    if facts["emails"] and not customer.get("email"):
-        customer["email"] = facts["emails"][0]
-    orders = list(dict.fromkeys(customer.get("orders", []) + facts["orders"]))
-    if orders:
-        customer["orders"] = orders[-10:]
+    for key, found in (("chat_emails", facts["emails"]), ("orders", facts["orders"])):
+        kept = list(dict.fromkeys(customer.get(key, []) + found))[-KEPT_FROM_CHAT:]
+        if kept:
+            customer[key] = kept
     return customer

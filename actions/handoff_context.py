@@ -14,7 +14,7 @@ import redis
 
 from actions.runtime import settings
 from detection import Reason
-from handoff.contacts import ContactHistory, identities
+from handoff.contacts import ContactHistory, verified_identities
 from handoff.records import PRIORITY_HIGH, PRIORITY_LEGAL, PRIORITY_NORMAL, PRIORITY_RAISED, Line
 from handoff.summary import SummaryInput, build_summary
 from handoff.turns import KB_OUTCOMES, TurnRecord
@@ -37,14 +37,15 @@ def transcript(events: Iterable[dict[str, Any]]) -> list[Line]:
 
 
 def flag_customer(client: redis.Redis, customer: dict[str, Any], sender_id: str, why: str) -> None:
-    """Mark every identity of the customer as flagged, so the next agent is prepared."""
-    for key in identities(customer) or [f"sender:{sender_id}"]:
+    """Mark every verified identity of the customer as flagged, so the next agent is prepared
+    (not an e-mail typed in the chat: a visitor could have someone else flagged)."""
+    for key in verified_identities(customer) or [f"sender:{sender_id}"]:
         client.set(f"flagged:{key}", why, ex=FLAG_SECONDS)
 
 
 def is_flagged(client: redis.Redis, customer: dict[str, Any], sender_id: str) -> bool:
-    """Whether any identity of the customer (or this conversation) was flagged."""
-    keys = identities(customer) + [f"sender:{sender_id}"]
+    """Whether any verified identity of the customer (or this conversation) was flagged."""
+    keys = verified_identities(customer) + [f"sender:{sender_id}"]
     return any(client.exists(f"flagged:{key}") for key in keys)
 
 
@@ -77,14 +78,14 @@ def build_context(
     """The summary (with earlier contacts and the entries likely to help), priority and audience."""
     now = time.time()
     since = now - settings().repeat_window_days * 86400
-    earlier = ContactHistory(client).earlier(identities(customer), since, exclude=sender_id)
+    earlier, possible = ContactHistory(client).earlier_for_staff(customer, since, exclude=sender_id)
     unresolved = [c for c in earlier if c.effective_outcome(now) != "resolved"]
     issue = next((t.text for t in turns if t.outcome in KB_OUTCOMES), turns[-1].text)
     suggested = [h.entry_id for h in kb.ask(issue).hits[:SUGGESTED_ENTRIES]]
     shown = {e for t in turns for e in t.entries} | set(suggested)
     titles = {e.id: (e.title, e.category) for e in map(kb.entry, shown) if e}
     reason_dicts = [{"kind": r.kind, "detail": r.detail, "quote": r.quote} for r in reasons]
-    summary = build_summary(SummaryInput(customer, turns, earlier, reason_dicts, titles, suggested))
+    summary = build_summary(SummaryInput(customer, turns, earlier, reason_dicts, titles, suggested, possible))
     return HandoffContext(
         summary=summary, reasons=reason_dicts, priority=priority(reasons, bool(unresolved), level),
         repeat_contacts=len(unresolved),

@@ -12,16 +12,27 @@ from actions.customer_turn import CustomerTurnAction, Reply, TurnContext
 from actions.kb_answer import utter
 from actions.ratings import RATING_REQUEST, asks_for_rating
 from actions.runtime import call_kb, knowledge_base, redis_client, settings
-from handoff.contacts import Contact, ContactHistory, identities
+from handoff.contacts import Contact, ContactHistory, signed_identities, verified_identities
+from handoff.facts import mask_personal
 
 RESPONSES = {"goodbye": "utter_goodbye", "thank": "utter_you_are_welcome", "bot_challenge": "utter_iamabot"}
 
 
-def unresolved_earlier(context: TurnContext) -> list[Contact]:
-    """The customer's other conversations in the repeat window that were not resolved."""
-    since = time.time() - settings().repeat_window_days * 86400
-    earlier = ContactHistory(redis_client()).earlier(identities(context.customer), since, exclude=context.sender_id)
-    return [c for c in earlier if c.effective_outcome(time.time()) != "resolved"]
+def unresolved_earlier(context: TurnContext) -> tuple[list[Contact], str]:
+    """The customer's other conversations in the repeat window that were not resolved, found by
+    verified identities only, and the topic the greeting may name.
+
+    The topic is named only from a conversation of the same website-signed customer (a browser
+    may be shared), with e-mail addresses and secrets masked; otherwise the greeting says only
+    how often. Identities typed in the chat never find anything here.
+    """
+    history, now = ContactHistory(redis_client()), time.time()
+    since = now - settings().repeat_window_days * 86400
+    earlier = history.earlier(verified_identities(context.customer), since, exclude=context.sender_id)
+    unresolved = [c for c in earlier if c.effective_outcome(now) != "resolved"]
+    signed = {c.sender_id for c in history.earlier(signed_identities(context.customer), since, exclude=context.sender_id)}
+    topic = next((c.topic for c in reversed(unresolved) if c.topic and c.sender_id in signed), "")
+    return unresolved, mask_personal(topic)
 
 
 class ActionGreet(CustomerTurnAction):
@@ -31,9 +42,8 @@ class ActionGreet(CustomerTurnAction):
         return "action_greet"
 
     async def respond(self, dispatcher, tracker, domain, context) -> Reply:
-        earlier = await call_kb(dispatcher, lambda: unresolved_earlier(context)) or []
+        earlier, topic = await call_kb(dispatcher, lambda: unresolved_earlier(context)) or ([], "")
         if earlier:
-            topic = next((c.topic for c in reversed(earlier) if c.topic), "")
             utter(dispatcher, replies.repeat_greeting(context.customer.get("name", ""), len(earlier), topic))
             return Reply()
         name = context.customer.get("name")

@@ -9,7 +9,7 @@ from actions import replies
 from actions.customer_turn import CustomerTurnAction, Reply, TurnContext
 from actions.kb_answer import ActionKBAnswer, utter
 from actions.runtime import call_kb, redis_client, settings
-from handoff.contacts import ContactHistory, identities
+from handoff.contacts import ContactHistory, verified_identities
 from handoff.queue import HandoffQueue
 from handoff.ticket_status import status_text, ticket_refs
 
@@ -20,13 +20,14 @@ TICKET_WORDS = re.compile(r"\b(tickets?|cases?|reference|ref)\b", re.I)
 
 
 def _their_tickets(context: TurnContext) -> list[str]:
-    """This conversation's ticket, else the customer's latest from earlier contacts."""
+    """This conversation's ticket, else the customer's latest from earlier contacts (found by
+    verified identities only: an e-mail typed in the chat could be anyone's)."""
     history = ContactHistory(redis_client())
     own = history.get(context.sender_id)
     if own and own.ticket:
         return [own.ticket]
     since = time.time() - settings().repeat_window_days * 86400
-    earlier = history.earlier(identities(context.customer), since, exclude=context.sender_id)
+    earlier = history.earlier(verified_identities(context.customer), since, exclude=context.sender_id)
     return [c.ticket for c in reversed(earlier) if c.ticket][:1]
 
 

@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from desk import (
     events, routes_admin, routes_auth, routes_conversation, routes_feedback, routes_kb, routes_notices, routes_queue,
 )
 from desk.auth import session_middleware, wants_json
+from desk.demo import demo_page
 from desk.pages import render
 from desk.positions import run_position_pusher
 from desk.services import Services
@@ -57,14 +57,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def socket_io_client(_: Request) -> Response:
         return FileResponse(SOCKET_IO_CLIENT, media_type="text/javascript")
 
-    demo_templates = Jinja2Templates(directory=str(WIDGET_DIR / "demo"))
-
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def demo(request: Request) -> Response:
-        # The demo store page, told where the Rasa server is (autoescaped by Jinja2).
-        return demo_templates.TemplateResponse(request, "index.html", {"rasa_url": settings.public_rasa_url})
+    demo = demo_page(settings, WIDGET_DIR / "demo")
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

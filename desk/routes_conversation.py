@@ -17,17 +17,17 @@ from desk.pages import render
 from desk.roles import allowed
 from desk.services import Services, services
 from desk.users import User
-from handoff.contacts import RETENTION_SECONDS, identities
+from handoff.contacts import RETENTION_SECONDS
 from handoff.records import PRIORITY_NAMES, Handoff
 
 
 def _page_data(svc: Services, handling: Handling, handoff: Handoff, user: User) -> dict[str, Any]:
-    earlier = svc.contacts.earlier(identities(handoff.customer), time.time() - RETENTION_SECONDS, exclude=handoff.sender_id)
+    earlier, possible = svc.contacts.earlier_for_staff(handoff.customer, time.time() - RETENTION_SECONDS, handoff.sender_id)
     colleagues = [u for u in svc.users.all() if allowed(u.role, "desk") and u.name not in (handoff.agent, "")]
     return {
         "h": handoff, "s": handoff.summary, "priority": PRIORITY_NAMES.get(handoff.priority, handoff.priority),
         "agent": handling.display(handoff.agent) if handoff.agent else "",
-        "earlier": earlier, "now": time.time(), "colleagues": colleagues,
+        "earlier": earlier, "possible": possible, "now": time.time(), "colleagues": colleagues,
         "may_claim": may_claim(user, handoff), "may_work": may_work(user, handoff),
         "chatting": handoff.state == "assigned" and may_work(user, handoff),
         "summary_ratings": SUMMARY_RATINGS,

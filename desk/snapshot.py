@@ -34,6 +34,7 @@ def card(handoff: Handoff, names: dict[str, str], skills: tuple[str, ...] = ()) 
         "flagged": handoff.flagged, "repeat_contacts": handoff.repeat_contacts,
         "agent": names.get(handoff.agent, handoff.agent),
         "customer": who.get("name") or who.get("email") or who.get("customer_id") or "",
+        "unverified": who.get("verified") is False,  # given by the website without a valid signature
         "issue": handoff.summary.get("issue", "") if isinstance(handoff.summary, dict) else "",
         "contact_details": handoff.contact_details,
         "category": topic, "your_skill": topic in skills,

@@ -1,8 +1,17 @@
 """Contact history: one record per conversation, found again by any of the customer's identities.
 
-A customer is known by the id and e-mail the host website passes to the widget, an e-mail or
-order number given in the chat, or a returning browser. Records and indexes expire after
-90 days, so the history stays bounded.
+A conversation is indexed under every identity it had, in two kinds that are never mixed:
+
+- verified: the id and e-mail the host website signed (handoff/identity.py), and the browser
+  (a random id in the widget's localStorage: a visitor could copy it only from that browser,
+  which shows the earlier conversation anyway). Only these find what the customer is told of
+  (the repeat greeting, "my ticket") and what raises a handoff's priority or flag.
+- unverified (`unverified:` keys): what nobody proved, so anyone could have typed it: e-mails and
+  order numbers given in the chat, and id and e-mail the website passed without a valid
+  signature. They find possible earlier contacts for the agent, marked as not verified, and the
+  conversations erasure must reach; never anything told to the customer.
+
+Records and indexes expire after 90 days, so the history stays bounded.
 """
 
 from __future__ import annotations
@@ -42,17 +51,53 @@ class Contact:
         return self.outcome
 
 
-def identities(customer: dict[str, Any]) -> list[str]:
-    """Identity keys from what the widget or the chat told us (id, e-mail, orders, browser)."""
-    keys = []
-    if customer.get("id"):
-        keys.append(f"id:{customer['id']}")
-    if customer.get("email"):
-        keys.append(f"email:{str(customer['email']).strip().lower()}")
-    keys += [f"order:{order}" for order in customer.get("orders", [])]
+UNVERIFIED = "unverified:"
+SIGNED_KINDS = ("id", "email")
+
+
+def identity_key(kind: str, value: object) -> str:
+    """How an identity is indexed: `email:sam@example.com` (e-mails in lower case, orders in upper
+    case, as handoff.facts finds them)."""
+    text = str(value).strip()
+    return f"{kind}:{text.lower() if kind == 'email' else text.upper() if kind == 'order' else text}"
+
+
+def verified_identities(customer: dict[str, Any]) -> list[str]:
+    """What the customer is known by for sure: the id and e-mail the website signed, the browser."""
+    keys = [identity_key(kind, customer[kind]) for kind in SIGNED_KINDS
+            if customer.get("verified") and customer.get(kind)]
     if customer.get("browser_id"):
-        keys.append(f"browser:{customer['browser_id']}")
+        keys.append(identity_key("browser", customer["browser_id"]))
     return keys
+
+
+def signed_identities(customer: dict[str, Any]) -> list[str]:
+    """The website-signed identities alone (a browser may be shared: it names no one)."""
+    return [key for key in verified_identities(customer) if not key.startswith("browser:")]
+
+
+def unverified_identities(customer: dict[str, Any]) -> list[str]:
+    """What the customer only claimed: unsigned id and e-mail from the website, e-mails and orders from the chat."""
+    claimed = [] if customer.get("verified") else [(kind, customer.get(kind)) for kind in SIGNED_KINDS]
+    given = [*claimed, *(("email", e) for e in customer.get("chat_emails", [])),
+             *(("order", o) for o in customer.get("orders", []))]
+    return list(dict.fromkeys(UNVERIFIED + identity_key(kind, value) for kind, value in given if value))
+
+
+def identities(customer: dict[str, Any]) -> list[str]:
+    """Every key the conversation is indexed under, verified and unverified (for the history;
+    lookups that tell the customer anything use `verified_identities`)."""
+    return verified_identities(customer) + unverified_identities(customer)
+
+
+def every_form(keys: Iterable[str]) -> list[str]:
+    """Each identity both as verified and as unverified, for lookups by staff (the agent's
+    "possibly the same customer", erasure): whoever gave an e-mail, it may be its owner."""
+    forms: list[str] = []
+    for key in keys:
+        bare = key.removeprefix(UNVERIFIED)
+        forms += [bare] if bare.startswith("browser:") else [bare, UNVERIFIED + bare]
+    return list(dict.fromkeys(forms))
 
 
 class ContactHistory:
@@ -106,6 +151,14 @@ class ContactHistory:
         senders.discard(exclude)
         found = [c for c in map(self.get, sorted(senders)) if c]
         return sorted(found, key=lambda c: c.started_at)
+
+    def earlier_for_staff(self, customer: dict[str, Any], since: float, exclude: str) -> tuple[list[Contact], list[Contact]]:
+        """For the agent: the customer's earlier conversations (a verified identity in common),
+        and those that are only possibly theirs (nothing in common but an unverified identity)."""
+        sure = self.earlier(verified_identities(customer), since, exclude)
+        known = {c.sender_id for c in sure}
+        possible = [c for c in self.earlier(every_form(identities(customer)), since, exclude) if c.sender_id not in known]
+        return sure, possible
 
     def started_since(self, when: float) -> list[Contact]:
         """Every conversation started since `when`, oldest first (one round trip for the records)."""

@@ -2,7 +2,8 @@
 
     python -m handoff.erasure --email sam@example.com [--customer-id C1] [--order MM-1] [--dry-run]
 
-Finds every conversation the contact history links to those identities (any of them), then
+Finds every conversation the contact history links to those identities (any of them, whether
+the website signed them or they were only given in a chat or claimed), then
 deletes what this product keeps about each: the Rasa tracker, the contact record and its index
 entries, the turn log, handoffs with their transcripts, ratings, unanswered-question entries and
 the abuse flag. Aggregate counts (how many summaries were "enough") are not personal and stay.
@@ -18,7 +19,7 @@ from typing import Iterable
 
 import redis
 
-from handoff.contacts import STARTED_KEY, ContactHistory, identities
+from handoff.contacts import STARTED_KEY, ContactHistory, every_form, identity_key
 from handoff.facts import hashed_conversation
 from handoff.feedback import FEEDBACK_KEY, rated_key
 from handoff.queue import ALL_KEY, OPEN_STATES, QUEUE_KEY, TICKETS_KEY, HandoffQueue, sender_key
@@ -52,8 +53,9 @@ def _stream_ids(client: redis.Redis, key: str, wanted: dict[str, set[str]]) -> l
 
 
 def erase_customer(client: redis.Redis, identity_keys: Iterable[str], dry_run: bool = False) -> Erasure:
-    """Erase (or with `dry_run`, only find) the chat data of the customer with these identities."""
-    identity_keys = list(identity_keys)
+    """Erase (or with `dry_run`, only find) the chat data of the customer with these identities
+    (each looked up both as verified and as unverified)."""
+    identity_keys = every_form(identity_keys)
     history, queue = ContactHistory(client), HandoffQueue(client)
     senders = sorted({s.decode() for key in identity_keys for s in client.zrange(f"contacts:by:{key}", 0, -1)})
     contacts = [c for c in map(history.get, senders) if c]
@@ -104,14 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browser-id", action="append", default=[], help="the widget's browser id")
     parser.add_argument("--dry-run", action="store_true", help="only say what would be erased")
     args = parser.parse_args(argv)
-    keys: list[str] = []
-    for email in args.email:
-        keys += identities({"email": email})
-    for customer_id in args.customer_id:
-        keys += identities({"id": customer_id})
-    keys += identities({"orders": args.order})
-    for browser in args.browser_id:
-        keys += identities({"browser_id": browser})
+    given = {"email": args.email, "id": args.customer_id, "order": args.order, "browser": args.browser_id}
+    keys = [identity_key(kind, value) for kind, values in given.items() for value in values]
     if not keys:
         parser.error("name the customer: --email, --customer-id, --order or --browser-id")
     result = erase_customer(connect(load_settings().redis), keys, args.dry_run)

@@ -29,6 +29,9 @@ class SummaryInput:
     reasons: list[dict[str, str]]
     titles: dict[str, tuple[str, str]]  # entry id -> (title, category)
     suggested: list[str] = field(default_factory=list)  # entry ids likely to help the agent
+    # Conversations sharing only an unverified identity (an e-mail typed in the chat): the agent
+    # sees them marked "not verified"; `text`, which the customer is read back, never mentions them.
+    possible: list[Contact] = field(default_factory=list)
 
 
 def _quote(text: str) -> str:
@@ -39,6 +42,11 @@ def _quote(text: str) -> str:
 def _ago(seconds: float) -> str:
     hours = seconds / 3600
     return f"{hours / 24:.0f} days ago" if hours >= 36 else f"{max(hours, 0.1):.0f} h ago" if hours >= 1 else "today"
+
+
+def _contacts(contacts: list[Contact], now: float) -> list[dict[str, str]]:
+    return [{"when": _ago(now - c.started_at), "topic": _quote(c.topic), "outcome": c.effective_outcome(now), "ticket": c.ticket}
+            for c in contacts]
 
 
 def build_summary(data: SummaryInput, now: float | None = None) -> dict[str, Any]:
@@ -58,6 +66,8 @@ def build_summary(data: SummaryInput, now: float | None = None) -> dict[str, Any
         "name": data.customer.get("name", ""), "email": data.customer.get("email", ""),
         "customer_id": data.customer.get("id", ""), "earlier_contacts": len(data.earlier),
         "earlier_outcomes": dict(Counter(c.effective_outcome(now) for c in data.earlier)),
+        # False: the name, e-mail and id were given by the website without a valid signature.
+        "verified": bool(data.customer.get("verified")), "possible_contacts": len(data.possible),
     }
     tried = []
     for index, turn in enumerate(data.turns):
@@ -72,10 +82,8 @@ def build_summary(data: SummaryInput, now: float | None = None) -> dict[str, Any
         "reasons": [{**r, "quote": _quote(r.get("quote", ""))} for r in data.reasons],
         "trend": [t.level for t in data.turns],
         "suggested": [{"id": e, "title": data.titles.get(e, (e, ""))[0]} for e in data.suggested],
-        "earlier": [
-            {"when": _ago(now - c.started_at), "topic": _quote(c.topic), "outcome": c.effective_outcome(now), "ticket": c.ticket}
-            for c in data.earlier
-        ],
+        "earlier": _contacts(data.earlier, now),
+        "possible": _contacts(data.possible, now),
     }
     summary["text"] = summary_text(summary)
     return summary

@@ -63,6 +63,8 @@ class Settings:
         repeat_window_days: earlier unresolved contacts within this window make a repeat contact.
         queue_limit: with this many waiting, new handoffs become tickets instead of queueing.
         average_handle_minutes: an agent's time per conversation, for the estimated wait.
+        identity_secret: the secret the host website signs its customers' identities with
+            (generated into data_dir if unset; see handoff/identity.py).
     """
 
     redis_url: str
@@ -79,6 +81,7 @@ class Settings:
     repeat_window_days: float
     queue_limit: int
     average_handle_minutes: float
+    identity_secret: str
 
     def as_env(self) -> dict[str, str]:
         """These settings as environment variables, for the processes the stack starts."""
@@ -90,6 +93,7 @@ class Settings:
             "MAX_MESSAGE_CHARS": str(self.max_message_chars), "DESK_PORT": str(self.desk_port),
             "PUBLIC_RASA_URL": self.public_rasa_url, "REPEAT_WINDOW_DAYS": str(self.repeat_window_days),
             "QUEUE_LIMIT": str(self.queue_limit), "AVERAGE_HANDLE_MINUTES": str(self.average_handle_minutes),
+            "IDENTITY_SECRET": self.identity_secret,
         }
 
     @property
@@ -102,8 +106,17 @@ def local_secret(settings: Settings, name: str) -> str:
     path = settings.data_dir / name
     if not path.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        # Written aside, then linked into place: of two services starting at once, one secret wins
+        # and both read it (a plain write could leave them with different ones).
+        draft = path.with_name(f".{name}.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -125,4 +138,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         repeat_window_days=float(env.get("REPEAT_WINDOW_DAYS", "7")),
         queue_limit=int(env.get("QUEUE_LIMIT", "20")),
         average_handle_minutes=float(env.get("AVERAGE_HANDLE_MINUTES", "4")),
+        identity_secret=env.get("IDENTITY_SECRET", ""),
     )

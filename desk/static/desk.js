@@ -123,7 +123,9 @@
     }
     if (item.agent && opts.showAgent) line.append(el('span', { class: 'agent' }, `with ${item.agent}`));
     const body = el('div', { class: 'body' },
-      item.customer ? el('b', {}, `${item.customer}: `) : null, item.issue || '');
+      item.customer ? el('b', {}, item.customer,
+        item.unverified ? el('small', { class: 'badge unverified', title: 'The website did not sign these details' }, 'not verified') : null,
+        ': ') : null, item.issue || '');
     const node = el('li', { class: 'row', 'data-ticket': item.ticket }, line, body);
     if (item.reasons.length) node.append(el('div', { class: 'reasons' }, ...reasonBadges(item.reasons)));
     if (opts.tickets && item.contact_details) node.append(el('div', { class: 'contact pre' }, item.contact_details));

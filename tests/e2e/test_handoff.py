@@ -23,7 +23,7 @@ from infra.settings import REPO_ROOT
 from tests.e2e.browser_fixtures import Rasa, screenshot
 from tests.e2e.desk_fixtures import log_in
 from tests.e2e.running import RunningStack
-from tests.support import Customer, button_titles, shows, texts
+from tests.support import Customer, button_titles, shows, signed_customer, texts
 
 
 @pytest.fixture
@@ -81,10 +81,11 @@ def test_a_third_contact_in_a_week_is_greeted_as_a_repeat_and_queued_first(runni
     calm = Customer(running_stack.rasa_url)
     calm.say("can I speak to a person please")
     email = f"sam-{uuid.uuid4().hex[:6]}@example.com"
+    sam = signed_customer(running_stack.settings, id="c-42", name="Sam", email=email)  # signed in on the website
     for _ in range(2):  # two earlier conversations that did not solve it
-        earlier = Customer(running_stack.rasa_url, {"customer": {"id": "c-42", "name": "Sam", "email": email}})
+        earlier = Customer(running_stack.rasa_url, sam)
         earlier.say("my refund hasn't arrived")
-    third = Customer(running_stack.rasa_url, {"customer": {"id": "c-42", "name": "Sam", "email": email}})
+    third = Customer(running_stack.rasa_url, sam)
     greeting = texts(third.say("hello"))
     assert "Welcome back, Sam" in greeting and "twice" in greeting
     assert "talk to a person" in greeting
@@ -132,7 +133,7 @@ def test_only_the_customer_of_a_chat_can_rate_it(running_stack, desk_redis):
 
 def test_a_customer_looks_up_their_ticket_by_its_number_or_as_my_ticket(running_stack, desk_redis):
     desk_redis.delete(AGENTS_KEY)
-    known = {"customer": {"id": f"c-{uuid.uuid4().hex[:6]}", "email": f"kim-{uuid.uuid4().hex[:6]}@example.com"}}
+    known = signed_customer(running_stack.settings, id=f"c-{uuid.uuid4().hex[:6]}", email=f"kim-{uuid.uuid4().hex[:6]}@example.com")
     first = Customer(running_stack.rasa_url, known)
     first.say("I need to talk to a person about my refund")
     queue = HandoffQueue(desk_redis)
@@ -234,13 +235,13 @@ def test_rising_frustration_is_acknowledged_once_with_the_problem_restated(runni
 
 def test_abuse_gets_one_request_to_stop_then_the_chat_ends_and_the_customer_is_flagged(running_stack, desk_redis):
     email = f"rude-{uuid.uuid4().hex[:6]}@example.com"
-    customer = Customer(running_stack.rasa_url, {"customer": {"email": email}})
+    customer = Customer(running_stack.rasa_url, signed_customer(running_stack.settings, email=email))
     warning = texts(customer.say("you stupid bot"))
     assert "keep it respectful" in warning and "stupid" not in warning  # never answered in kind
     assert "ending this chat" in texts(customer.say("shut up you idiot"))
     assert desk_redis.exists(f"flagged:email:{email}")
     # The next agent is prepared: a later handoff of this customer carries the flag.
-    later = Customer(running_stack.rasa_url, {"customer": {"email": email}})
+    later = Customer(running_stack.rasa_url, signed_customer(running_stack.settings, email=email))
     later.say("I want to talk to a person")
     assert HandoffQueue(desk_redis).open_for(later.sender).flagged
 

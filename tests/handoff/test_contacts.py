@@ -2,12 +2,44 @@
 
 import time
 
-from handoff.contacts import ABANDONED_AFTER_SECONDS, RETENTION_SECONDS, STARTED_KEY, ContactHistory, identities
+from handoff.contacts import (
+    ABANDONED_AFTER_SECONDS, RETENTION_SECONDS, STARTED_KEY, ContactHistory, every_form, identities, signed_identities,
+    unverified_identities, verified_identities,
+)
 
 
-def test_identities_from_what_the_site_and_chat_told_us():
-    keys = identities({"id": "c1", "email": " Sam@Example.com ", "orders": ["MM-1"], "browser_id": "b9"})
-    assert keys == ["id:c1", "email:sam@example.com", "order:MM-1", "browser:b9"]
+def test_identities_the_website_signed_are_verified_and_the_rest_is_not():
+    signed = {"id": "c1", "email": " Sam@Example.com ", "verified": True, "browser_id": "b9",
+              "chat_emails": ["kim@example.com"], "orders": ["MM-1"]}
+    assert verified_identities(signed) == ["id:c1", "email:sam@example.com", "browser:b9"]
+    assert signed_identities(signed) == ["id:c1", "email:sam@example.com"]
+    assert unverified_identities(signed) == ["unverified:email:kim@example.com", "unverified:order:MM-1"]
+    assert identities(signed) == verified_identities(signed) + unverified_identities(signed)
+    claimed = {"id": "c1", "email": "sam@example.com", "verified": False, "browser_id": "b9"}
+    assert verified_identities(claimed) == ["browser:b9"] and signed_identities(claimed) == []
+    assert unverified_identities(claimed) == ["unverified:id:c1", "unverified:email:sam@example.com"]
+
+
+def test_staff_lookups_take_every_identity_in_both_forms():
+    assert every_form(["email:sam@example.com", "unverified:order:MM-1", "browser:b9"]) == [
+        "email:sam@example.com", "unverified:email:sam@example.com", "order:MM-1", "unverified:order:MM-1", "browser:b9"]
+
+
+def test_an_identity_typed_in_the_chat_finds_only_possible_contacts_for_the_agent(redis_client):
+    history = ContactHistory(redis_client)
+    sam = {"email": "sam@example.com", "verified": True}
+    history.touch("sam-1", identities(sam), topic="my refund")
+    visitor = {"chat_emails": ["sam@example.com"], "browser_id": "b-visitor"}
+    history.touch("visitor-1", identities(visitor), topic="hello")
+    since = time.time() - 60
+    # A later chat of the visitor finds only what the same browser did; the agent also sees Sam's, as possible.
+    assert [c.sender_id for c in history.earlier(verified_identities(visitor), since, exclude="visitor-2")] == ["visitor-1"]
+    sure, possible = history.earlier_for_staff(visitor, since, exclude="visitor-2")
+    assert [c.sender_id for c in sure] == ["visitor-1"] and [c.sender_id for c in possible] == ["sam-1"]
+    # Sam's own history is not joined by the visitor's chat; the agent still sees it as possible.
+    assert [c.sender_id for c in history.earlier(verified_identities(sam), since, exclude="sam-2")] == ["sam-1"]
+    sure, possible = history.earlier_for_staff(sam, since, exclude="sam-2")
+    assert [c.sender_id for c in sure] == ["sam-1"] and [c.sender_id for c in possible] == ["visitor-1"]
 
 
 def test_earlier_contacts_are_found_by_any_shared_identity(redis_client):

@@ -35,3 +35,16 @@ def test_summary_tells_the_story_in_a_few_lines():
     assert "4111" not in summary["text"] and "USELESS!!!" in summary["text"]
     assert summary["text"].startswith("Sam (sam@example.com), 1 earlier contact(s)")
     assert len(summary["text"].splitlines()) <= 7
+
+
+def test_unverified_details_and_possible_contacts_reach_the_agent_but_never_the_text_read_to_the_customer():
+    turns = [TurnRecord("my e-mail is sam@example.com, where is order MM-10042?", "kb_question", "dont_know")]
+    possible = [Contact("sams", time.time() - 86400, time.time() - 86400, topic="refund for my lamp at 1 High St")]
+    summary = build_summary(SummaryInput(
+        {"name": "Sam", "email": "sam@example.com", "verified": False, "chat_emails": ["sam@example.com"]},
+        turns, [], [], {}, possible=possible,
+    ))
+    assert summary["who"]["verified"] is False and summary["who"]["possible_contacts"] == 1
+    assert summary["possible"][0]["topic"] == "refund for my lamp at 1 High St"
+    assert summary["who"]["earlier_contacts"] == 0 and "first contact" in summary["text"]
+    assert "lamp" not in summary["text"] and "possibl" not in summary["text"].lower()

@@ -1,0 +1,65 @@
+"""The `customer` slot: the website's details count only when signed; the chat's never do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions import customer as customer_module
+from actions.customer import customer_from
+from handoff.contacts import unverified_identities, verified_identities
+from handoff.identity import sign
+
+SECRET = "test-identity-secret"
+SAM = {"id": "c-42", "name": "Sam", "email": "sam@example.com"}
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(customer_module, "_secret", lambda: SECRET)  # the stack's secret, without its data folder
+
+
+def message(text: str, metadata: Any, slot: dict[str, Any] | None = None) -> tuple[Tracker, str]:
+    latest = {"text": text, "metadata": metadata, "intent": {"name": "greet"}}
+    return Tracker("s1", {"customer": slot}, latest, [], False, None, {}, ""), text
+
+
+def test_a_signed_customer_is_verified():
+    customer = customer_from(*message("hi", {"customer": {**SAM, "signature": sign(SECRET, "c-42", "Sam@Example.com")},
+                                             "browser_id": "b1"}))
+    assert customer == {**SAM, "verified": True, "browser_id": "b1"}
+    assert verified_identities(customer) == ["id:c-42", "email:sam@example.com", "browser:b1"]
+
+
+@pytest.mark.parametrize("signature", [None, "", "0" * 64, sign("another-secret", "c-42", "sam@example.com"),
+                                       sign(SECRET, "c-42", "kim@example.com"), 12345, {"a": 1}])
+def test_an_unsigned_or_wrongly_signed_customer_is_only_claimed(signature):
+    given = {**SAM, **({"signature": signature} if signature is not None else {})}
+    customer = customer_from(*message("hi", {"customer": given, "browser_id": "b1"}))
+    assert customer["verified"] is False and customer["email"] == "sam@example.com"  # shown to the agent as such
+    assert verified_identities(customer) == ["browser:b1"]
+    assert unverified_identities(customer) == ["unverified:id:c-42", "unverified:email:sam@example.com"]
+
+
+def test_an_unsigned_claim_never_replaces_a_verified_identity_but_a_signed_one_does():
+    verified = {**SAM, "verified": True}
+    kept = customer_from(*message("hi", {"customer": {"id": "c-7", "email": "kim@example.com"}}, verified))
+    assert kept == verified
+    kim = {"id": "c-7", "email": "kim@example.com", "signature": sign(SECRET, "c-7", "kim@example.com")}
+    assert customer_from(*message("hi", {"customer": kim}, verified)) == {"id": "c-7", "email": "kim@example.com",
+                                                                           "verified": True}
+
+
+def test_identities_typed_in_the_chat_are_kept_apart_and_never_verified():
+    customer = customer_from(*message("I'm sam@example.com, order #MM-48213", {"browser_id": "b1"}))
+    assert "email" not in customer and customer["chat_emails"] == ["sam@example.com"]
+    assert customer["orders"] == ["MM-48213"]
+    assert verified_identities(customer) == ["browser:b1"]
+    assert unverified_identities(customer) == ["unverified:email:sam@example.com", "unverified:order:MM-48213"]
+
+
+@pytest.mark.parametrize("metadata", [None, [], "x", {"customer": "sam"}, {"customer": {"email": ["x"]}, "browser_id": 7}])
+def test_malformed_metadata_is_ignored(metadata):
+    assert customer_from(*message("hello", metadata)) == {}
