@@ -50,7 +50,9 @@ async def current_session(request: Request) -> Session | None:
     if hasattr(request.state, "session"):
         return request.state.session
     session_id = request.session.get(SESSION_ID)
-    session = await asyncio.to_thread(services(request).sessions.get, session_id) if isinstance(session_id, str) else None
+    session = None
+    if isinstance(session_id, str):
+        session = await asyncio.to_thread(services(request).sessions.get, session_id)
     if session is None:
         request.session.pop(SESSION_ID, None)
     request.state.session = session

@@ -140,8 +140,7 @@ class LoginThrottle:
         """Log a wrong password (a lockout if it locked the account or address)."""
         wait = attempt.wait_if_failed()
         self._log("locked" if wait >= LOCK_SECONDS else "failed", attempt.account or "", attempt.address,
-                  account_failures=attempt.failures[0] if attempt.account else "", address_failures=attempt.failures[-1],
-                  refused_for=wait)
+                  attempt.failures[0] if attempt.account else "", attempt.failures[-1], wait)
 
     def succeeded(self, attempt: Attempt) -> None:
         """Forgive the account its failures; the address only this attempt (and its lock, if now due to none)."""
@@ -151,6 +150,7 @@ class LoginThrottle:
                 pipe.delete(_counter(f"user:{attempt.account}"))
                 pipe.zrem(LOCKS_KEY, f"user:{attempt.account}")
             pipe.decr(_counter(address))
+            pipe.expire(_counter(address), FAILURE_WINDOW)  # never a lasting key, even if unlocked meanwhile
             if ADDRESS.wait(attempt.failures[-1] - 1) == 0:
                 pipe.zrem(LOCKS_KEY, address)
             pipe.execute()
@@ -167,7 +167,8 @@ class LoginThrottle:
     def locks(self) -> dict[str, float]:
         """Every subject refused now -> seconds left."""
         now = self._now()
-        return {s.decode(): until - now for s, until in self._redis.zrangebyscore(LOCKS_KEY, now, "+inf", withscores=True)}
+        locked = self._redis.zrangebyscore(LOCKS_KEY, now, "+inf", withscores=True)
+        return {subject.decode(): until - now for subject, until in locked}
 
     def failures(self, accounts: list[str]) -> dict[str, int]:
         """The failures counted against each of `accounts`."""
@@ -179,9 +180,11 @@ class LoginThrottle:
         return [{"at": int(entry_id.split(b"-")[0]) / 1000, **{k.decode(): v.decode() for k, v in fields.items()}}
                 for entry_id, fields in self._redis.xrevrange(LOG_KEY, count=count)]
 
-    def _log(self, event: str, name: str, address: str, **extra: Any) -> None:
-        self._redis.xadd(LOG_KEY, {"event": event, "name": name, "address": address, **extra},
-                         maxlen=LOG_LENGTH, approximate=False)
+    def _log(self, event: str, name: str, address: str, account_failures: int | str = "",
+             address_failures: int | str = "", refused_for: int = 0) -> None:
+        entry = {"event": event, "name": name, "address": address, "account_failures": account_failures,
+                 "address_failures": address_failures, "refused_for": refused_for}
+        self._redis.xadd(LOG_KEY, entry, maxlen=LOG_LENGTH, approximate=False)
 
     def _now(self) -> float:
         seconds, micros = self._redis.time()
