@@ -8,19 +8,38 @@ silence and what they typed is gone. These stores (named in endpoints.yml) inste
   to one Rasa replica (see the README), so a per-process lock is enough for the outage;
 * tracker store: keeps a conversation it could not write in memory, continues it from there
   (or from the last version it saved, for the recent conversations it served) while Redis
-  stays down, and writes it into Redis (after the history Redis already had) on the first
-  read once Redis is back. So a customer chatting with an agent stays with the agent.
+  stays down, and writes it into Redis (after the history Redis already had) as soon as Redis
+  answers again: a background task pings Redis every second while anything is held, and any
+  read or save does the same first. So a customer chatting with an agent stays with the agent.
   Meanwhile the action server, which cannot reach Redis either, tells the customer plainly
   and keeps what is meant for people in its journal (actions.outage).
 
-What is held only in memory is lost if this Rasa process stops during the outage; it is logged.
+Each held conversation is also appended to this process's journal on disk
+(`DATA_DIR/rasa-held/`, rasa_ext.held_journal), forced to disk before the save returns, that is
+before a REST customer gets the reply. A journal left by a process that stopped or was killed
+(`kill -9`) during the outage is written into Redis by the next Rasa process that sees it with
+Redis up (the restarted one, or another replica sharing DATA_DIR), before it serves any
+conversation, and then removed.
+
+What can still be lost: nothing whose save returned. If the Rasa process is killed during an
+outage, the turn it was processing at that moment (the message received, the reply not yet
+saved) is lost: the REST customer gets no reply, but a socket.io customer may already have seen
+the bot's answer to it. And the journal is only as durable as the disk DATA_DIR is on.
+
+DATA_DIR is read from the environment (set by infra.stack from infra/settings.py), as
+rasa_ext.action_outage reads its settings: Rasa's process cannot load the app's settings model.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import os
 from collections import OrderedDict
-from typing import Any, List, Optional, Text
+from contextlib import closing
+from pathlib import Path
+from typing import Any, List, Optional, Set, Text
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
@@ -30,6 +49,8 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from redis.exceptions import RedisError
 
+from rasa_ext.held_journal import HeldJournal
+
 logger = logging.getLogger(__name__)
 
 SESSION_START = "action_session_start"
@@ -37,6 +58,10 @@ SESSION_START = "action_session_start"
 # can go on through an outage (a 10-turn conversation serialises to ~15 KB, 150 turns to ~250 KB;
 # serialising the latter costs ~7 ms, next to the ~80 ms Rasa spends reading it back each turn).
 RECENT_BYTES = 64 * 1024 * 1024
+DATA_DIR = Path(os.environ.get("DATA_DIR") or Path(__file__).resolve().parents[1] / ".data")
+JOURNAL_DIR = DATA_DIR / "rasa-held"
+# How often, while anything is held, Redis is asked whether it is back.
+WATCH_SECONDS = 1.0
 
 
 class OutageLockStore(RedisLockStore):
@@ -74,8 +99,8 @@ def outage_events(held: DialogueStateTracker, stored: Optional[DialogueStateTrac
     session; its session start is left out when it joins the history Redis kept, so the slots
     of that history (the customer, an open handoff) stay in force.
     """
-    known = [event.as_dict() for event in stored.events] if stored else []
-    fresh = [event for event in held.events if event.as_dict() not in known]
+    known = {_key(event) for event in stored.events} if stored else set()
+    fresh = [event for event in held.events if _key(event) not in known]
     if not known:
         return fresh
     return [
@@ -85,11 +110,21 @@ def outage_events(held: DialogueStateTracker, stored: Optional[DialogueStateTrac
     ]
 
 
+def _key(event: Event) -> str:
+    # Events are compared as Rasa compares them when merging trackers: by their dict form.
+    return json.dumps(event.as_dict(), sort_keys=True, default=str)
+
+
 class OutageTrackerStore(RedisTrackerStore):
-    """Redis trackers, held in memory while Redis is unreachable and written back after."""
+    """Redis trackers, held in memory (and journalled) while Redis is unreachable, written back after."""
 
     def __init__(self, domain: Any, host: Text = "localhost", **kwargs: Any) -> None:
         self._held = InMemoryTrackerStore(domain)
+        self._journal = HeldJournal(JOURNAL_DIR)
+        # Conversations last read from memory: their next save joins Redis's history as a held
+        # one does (else a session restarted in memory would reset the slots Redis kept).
+        self._from_memory: Set[Text] = set()
+        self._watcher: Optional[asyncio.Task] = None
         # The last version saved of the most recent conversations (serialised), so one that
         # Redis cannot be read for during an outage goes on from where it was, not afresh.
         self._recent: OrderedDict[Text, Text] = OrderedDict()
@@ -105,15 +140,85 @@ class OutageTrackerStore(RedisTrackerStore):
         # Rasa sets the domain after loading the model; the held trackers need its slots too
         # (else the slots set during the outage, such as an open ticket, are dropped).
         self._domain = self._held.domain = domain or Domain.empty()
+        if not self._domain.is_empty():
+            # Rasa loads the model inside its event loop (a before_server_start listener), so
+            # the watcher can start here; it also replays journals of stopped processes.
+            self._start_watcher()
+
+    def _start_watcher(self) -> None:
+        if self._watcher is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not in a server (no event loop): reads and saves still catch up
+        self._watcher = loop.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        """While anything is held here or left by a stopped process, write it back once Redis answers."""
+        while True:
+            try:
+                if self._held.store or self._journal.has_others():
+                    # In a thread: an unreachable Redis host must not stall the conversations.
+                    await asyncio.to_thread(self.red.ping)
+                    await self._catch_up()
+            except RedisError as error:
+                logger.debug("Redis still unreachable: %s", error)
+            except Exception:
+                logger.exception("Writing held conversations back to Redis failed; retrying")
+            await asyncio.sleep(WATCH_SECONDS)
+
+    async def _catch_up(self) -> None:
+        """Write into Redis what stopped processes left in their journals, then what is held here.
+
+        No await in here really suspends (the Redis client is synchronous), so no turn of the
+        same conversation runs in between. Raises RedisError if Redis is still unreachable.
+        """
+        with closing(self._journal.orphans()) as orphans:  # closing unlocks the one being replayed
+            for orphan in orphans:
+                for sender_id, serialised in orphan.trackers.items():
+                    tracker = self.deserialise_tracker(sender_id, serialised)
+                    if tracker is not None:
+                        await self._merge_into_redis(sender_id, tracker)
+                orphan.discard()
+                logger.warning("Wrote %d conversation(s) held by a Rasa process that stopped during a "
+                               "Redis outage into Redis (%s)", len(orphan.trackers), orphan.path.name)
+        for sender_id in list(self._held.store):
+            held = await self._held.retrieve_full_tracker(sender_id)
+            if held is not None:
+                await self._merge_into_redis(sender_id, held)
+            self._held.store.pop(sender_id, None)
+        self._journal.clear()
+
+    async def _catch_up_if_needed(self) -> None:
+        # A directory listing per turn (microseconds): a journal left by a stopped process goes
+        # into Redis before any conversation in it is read, so its events stay in order.
+        if self._held.store or self._journal.has_others():
+            await self._catch_up()
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+        sender_id = tracker.sender_id
         try:
-            await super().save(tracker, timeout)
+            await self._catch_up_if_needed()
+            if sender_id in self._from_memory:
+                tracker = await self._merge_into_redis(sender_id, tracker)
+                self._from_memory.discard(sender_id)
+            else:
+                await super().save(tracker, timeout)
             self._remember(tracker)
         except RedisError as error:
             logger.error("Redis unreachable; holding conversation %s in memory until it is back: %s",
+                         sender_id, error)
+            await self._hold(tracker)
+
+    async def _hold(self, tracker: DialogueStateTracker) -> None:
+        await self._held.save(tracker)
+        try:
+            self._journal.append(tracker.sender_id, self._held.store[tracker.sender_id])
+        except OSError as error:
+            logger.error("Could not journal conversation %s to disk (kept in memory only): %s",
                          tracker.sender_id, error)
-            await self._held.save(tracker)
+        self._start_watcher()
 
     def _remember(self, tracker: DialogueStateTracker) -> None:
         serialised = self.serialise_tracker(tracker)
@@ -129,26 +234,25 @@ class OutageTrackerStore(RedisTrackerStore):
         return await self._read(sender_id, fetch_all_sessions=True)
 
     async def _read(self, sender_id: Text, fetch_all_sessions: bool) -> Optional[DialogueStateTracker]:
-        held = await self._held.retrieve_full_tracker(sender_id)
         try:
-            if held is not None:
-                await self._write_back(sender_id, held)
+            await self._catch_up_if_needed()
             return await self._retrieve(sender_id, fetch_all_sessions)
         except RedisError as error:
             logger.error("Redis unreachable; continuing conversation %s from memory: %s", sender_id, error)
-            if held is None and sender_id in self._recent:
-                self._held.store[sender_id] = self._recent[sender_id]
-                held = await self._held.retrieve_full_tracker(sender_id)
-            if held is None:
-                return None
-            return held if fetch_all_sessions else await self._held.retrieve(sender_id)
+        self._from_memory.add(sender_id)
+        if sender_id not in self._held.store and sender_id in self._recent:
+            self._held.store[sender_id] = self._recent[sender_id]
+        if fetch_all_sessions:
+            return await self._held.retrieve_full_tracker(sender_id)
+        return await self._held.retrieve(sender_id)
 
-    async def _write_back(self, sender_id: Text, held: DialogueStateTracker) -> None:
-        """Append what was held during the outage to the history in Redis, then forget it."""
+    async def _merge_into_redis(self, sender_id: Text, held: DialogueStateTracker) -> DialogueStateTracker:
+        """Append what was held during the outage to the history in Redis; returns the result."""
         stored = await self._retrieve(sender_id, fetch_all_sessions=True)
         merged = stored or DialogueStateTracker(sender_id, self.domain.slots)
         missing = outage_events(held, stored)
         merged.update_with_events(missing, self.domain, override_timestamp=False)
         await super().save(merged)
-        self._held.store.pop(sender_id, None)
-        logger.info("Redis is back; wrote conversation %s (%d held events) to it", sender_id, len(missing))
+        if missing:
+            logger.info("Redis is back; wrote conversation %s (%d held events) to it", sender_id, len(missing))
+        return merged
