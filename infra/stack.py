@@ -1,22 +1,23 @@
-"""Starts the whole stack (Redis, action server, Rasa) and stops it cleanly on Ctrl-C.
+"""Starts the whole stack (Redis, Rasa, action server, desk) under supervisord; Ctrl-C stops it.
 
-`make run` calls `python -m infra.stack`; the end-to-end tests use the same functions, so
-what they test is what a user runs.
+`make run` calls `python -m infra.stack`; the end-to-end tests use the same class, so
+what they test is what a user runs. Each service is a supervisord program (infra.supervisor):
+one that dies is restarted with backoff while the others go on.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
 from infra.redis_client import connect
-from infra.redis_server import start_redis
+from infra.redis_server import ensure_port_free, redis_command, wait_for_redis
 from infra.settings import REPO_ROOT, Settings, load_settings, local_secret
+from infra.supervisor import Program, Supervisor, die_with_parent
 
 RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 APP_PYTHON = Path(sys.executable)
@@ -31,7 +32,10 @@ def rasa_token(settings: Settings) -> str:
 
 def service_env(settings: Settings) -> dict[str, str]:
     """The environment every server gets: all settings, plus Redis split into the parts
-    endpoints.yml reads, and the token (generated if unset) so all agree on it."""
+    endpoints.yml reads, and the token (generated if unset) so all agree on it.
+
+    Secrets travel only here (never on a command line, where `ps` shows them).
+    """
     redis = settings.redis
     return {
         **os.environ,
@@ -48,48 +52,32 @@ def service_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as sink:
-        return subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT)
+def rasa_command(settings: Settings, model: Path = MODEL_PATH) -> list[str]:
+    """The Rasa server with the REST and socket.io channels and a token-guarded HTTP API.
 
-
-def start_action_server(settings: Settings, log: Path) -> subprocess.Popen:
-    """The rasa-sdk action server (KB retrieval) on settings.action_port."""
-    return _spawn([str(APP_PYTHON), "-m", "actions.server"], service_env(settings), log)
-
-
-def start_desk(settings: Settings, log: Path) -> subprocess.Popen:
-    """The web app: agent desk, widget files, demo store page."""
-    return _spawn([str(APP_PYTHON), "-m", "desk.server"], service_env(settings), log)
-
-
-def start_rasa(settings: Settings, log: Path, model: Path = MODEL_PATH) -> subprocess.Popen:
-    """The Rasa server with the REST and socket.io channels and a token-guarded HTTP API."""
-    command = [
+    No --auth-token: rasa_ext.server takes the token from RASA_TOKEN in the environment.
+    """
+    return [
         str(RASA_PYTHON), "-m", "rasa_ext.server", "run", "--model", str(model),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--port", str(settings.rasa_port), "--enable-api",
-        # One argument: a generated token may start with "-", which argparse would take for an option.
-        f"--auth-token={rasa_token(settings)}",
-        "--cors", "*",
+        "--port", str(settings.rasa_port), "--enable-api", "--cors", "*",
     ]
-    return _spawn(command, service_env(settings), log)
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180.0) -> None:
-    """Poll `url` until it answers 200; fail early if `process` dies."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: the process exited ({process.returncode}); see {log}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up within {timeout:.0f} s; see {log}")
+def programs(settings: Settings, logs: Path) -> list[Program]:
+    """The supervised services, in start order (stopped in reverse: servers before their Redis)."""
+    services = []
+    if not settings.redis_url:
+        # Every write on disk before it is acknowledged: a killed Redis loses nothing a customer wrote.
+        command = redis_command(settings.local_redis_port, settings.data_dir / "redis", logfile="", fsync="always")
+        services.append(Program("redis", command, logs / "redis.log", start_seconds=2))
+    return services + [
+        Program("rasa", rasa_command(settings), logs / "rasa.log"),
+        # The rasa-sdk action server (KB retrieval) on settings.action_port.
+        Program("actions", [str(APP_PYTHON), "-m", "actions.server"], logs / "actions.log"),
+        # The web app: agent desk, widget files, demo store page.
+        Program("desk", [str(APP_PYTHON), "-m", "desk.server"], logs / "desk.log"),
+    ]
 
 
 def import_sample_kb_if_empty(settings: Settings) -> str:
@@ -108,24 +96,13 @@ def import_sample_kb_if_empty(settings: Settings) -> str:
     return f"knowledge base: imported {len(entries)} sample entries from {SAMPLE_KB}"
 
 
-def stop_all(processes: list[subprocess.Popen]) -> None:
-    """Stop in reverse start order: servers before the Redis they write to."""
-    for process in reversed(processes):
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
 class Stack:
-    """Redis (unless REDIS_URL is set), the action server and Rasa, started and stopped together."""
+    """Redis (unless REDIS_URL is set), Rasa, the action server and the desk, under one supervisord."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.logs = settings.data_dir / "logs"
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.supervisor = Supervisor(settings.data_dir / "supervisor", self.logs, REPO_ROOT)
 
     @property
     def rasa_url(self) -> str:
@@ -136,44 +113,100 @@ class Stack:
         return f"http://localhost:{self.settings.desk_port}"
 
     def start(self) -> list[str]:
-        """Start everything and wait until it answers; returns what was done, for printing."""
+        """Start everything in order and wait until it answers; returns what was done, for printing."""
         notes = []
-        if not self.settings.redis_url:
-            self.processes["redis"] = start_redis(self.settings.local_redis_port, self.settings.data_dir / "redis")
+        local_redis = not self.settings.redis_url
+        if local_redis:
+            ensure_port_free(self.settings.local_redis_port)
+        self.supervisor.start(programs(self.settings, self.logs), service_env(self.settings))
+        if local_redis:
+            self.supervisor.start_program("redis")
+            wait_for_redis(self.settings.local_redis_port, lambda: self._fatal("redis"))
         notes.append(import_sample_kb_if_empty(self.settings))
-        self.processes["rasa"] = start_rasa(self.settings, self.logs / "rasa.log")
+        self.supervisor.start_program("rasa")
         self.start_actions()
-        self.processes["desk"] = start_desk(self.settings, self.logs / "desk.log")
-        wait_until_up(f"{self.desk_url}/health", self.processes["desk"], self.logs / "desk.log")
-        wait_until_up(f"{self.rasa_url}/", self.processes["rasa"], self.logs / "rasa.log", timeout=300)
+        self.supervisor.start_program("desk")
+        self.wait_until_up("desk", f"{self.desk_url}/health")
+        self.wait_until_up("rasa", f"{self.rasa_url}/", timeout=300)
         return notes
 
     def start_actions(self) -> None:
         """Start the action server and wait for its health check."""
-        log = self.logs / "actions.log"
-        self.processes["actions"] = start_action_server(self.settings, log)
-        wait_until_up(f"http://localhost:{self.settings.action_port}/health", self.processes["actions"], log)
+        self.supervisor.start_program("actions")
+        self.wait_until_up("actions", f"http://localhost:{self.settings.action_port}/health")
 
     def stop_actions(self) -> None:
         """Stop only the action server (to show what a customer sees during an outage)."""
-        stop_all([self.processes.pop("actions")])
+        self.supervisor.stop_program("actions")
 
     def stop(self) -> None:
-        """Stop everything that was started, servers first."""
-        stop_all(list(self.processes.values()))
-        self.processes.clear()
+        """Stop everything that was started, servers first, and supervisord with them."""
+        self.supervisor.shutdown()
 
-    def failed(self) -> bool:
-        """True when a process that was started has exited."""
-        return any(p.poll() is not None for p in self.processes.values())
+    def pid(self, name: str) -> int:
+        """The running process of a service (0 while it is down)."""
+        return int(self.supervisor.info(name)["pid"])
+
+    def _fatal(self, name: str) -> str | None:
+        """Why to stop waiting for `name`: supervisord gave up on it (FATAL), or is gone itself."""
+        if not self.supervisor.running():
+            return f"supervisord stopped; see {self.logs}/supervisord.log"
+        if self.supervisor.info(name)["statename"] == "FATAL":
+            return f"{name} keeps failing to start (FATAL); see {self.logs}/{name}.log"
+        return None
+
+    def wait_until_up(self, name: str, url: str, timeout: float = 180.0) -> None:
+        """Poll `url` until it answers 200; fail early if supervisord gives up on `name`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            problem = self._fatal(name)
+            if problem:
+                raise RuntimeError(f"{url}: {problem}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"{url} did not come up within {timeout:.0f} s; see {self.logs}/{name}.log")
+
+
+class Watch:
+    """What `make run` tells about the services while it runs: restarts and services given up on."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self.supervisor = supervisor
+        self.pids: dict[str, int] = {}
+        self.fatal: set[str] = set()
+
+    def check(self) -> list[str]:
+        """News since the last check, one line each."""
+        news = []
+        for info in self.supervisor.all_info():
+            name, pid, state, log = info["name"], info["pid"], info["statename"], info["stdout_logfile"]
+            if pid and self.pids.get(name, pid) != pid:
+                news.append(f"{name} was restarted by supervisord (pid {self.pids[name]} -> {pid}); see {log}")
+            if pid:
+                self.pids[name] = pid
+            if state == "FATAL" and name not in self.fatal:
+                news.append(
+                    f"{name} keeps failing and is FATAL (given up after repeated tries); see {log}, "
+                    f"then: .venv/bin/supervisorctl -c {self.supervisor.config} start {name}"
+                )
+            if state == "FATAL":
+                self.fatal.add(name)
+            else:
+                self.fatal.discard(name)
+        return news
 
 
 def main() -> None:
-    """Start everything, print where it listens, and wait for Ctrl-C."""
+    """Start everything, print where it listens, report restarts, and wait for Ctrl-C or SIGTERM."""
     settings = load_settings()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # Ctrl-C stops it even when started in the background of a script, where SIGINT starts ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    die_with_parent()  # `kill` of `make` itself stops the stack too
     running = Stack(settings)
     try:
         for note in running.start():
@@ -192,12 +225,16 @@ def main() -> None:
             f"  Notices         {running.desk_url}/desk/notices  (bad news told to customers; supervisors, content owners)\n"
             f"  Report          {running.desk_url}/desk/feedback  (ratings and waits; supervisors, content owners)\n"
             f"  Logs            {running.logs}/\n"
+            f"  Services        .venv/bin/supervisorctl -c {running.supervisor.config} status\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )
-        while not running.failed():
+        watch = Watch(running.supervisor)
+        while running.supervisor.running():
+            for line in watch.check():
+                print(line, file=sys.stderr, flush=True)
             time.sleep(1)
-        print("A service stopped unexpectedly; see the logs. Stopping the rest.", file=sys.stderr)
+        print("supervisord stopped unexpectedly; see the logs. Stopping the rest.", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)
