@@ -19,7 +19,7 @@ import getpass
 import json
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import redis
 
@@ -34,6 +34,11 @@ USERS_KEY = "desk:users"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 SKILL = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")  # a KB category, e.g. "payments"
 MIN_PASSWORD_CHARS = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise ValueError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
 
 
 @dataclass(frozen=True)
@@ -71,22 +76,27 @@ class UserStore:
             raise ValueError("a user name is 1-40 lowercase letters, digits, '.', '_' or '-'")
         if role not in ROLES:
             raise ValueError(f"the role must be one of: {', '.join(ROLES)}")
-        if len(password) < MIN_PASSWORD_CHARS:
-            raise ValueError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+        _check_password(password)
         skills = tuple(dict.fromkeys(s.strip().lower() for s in skills if s.strip()))
         if not all(SKILL.match(s) for s in skills):
             raise ValueError("a skill is a KB category: 1-40 lowercase letters, digits, spaces, '_' or '-'")
         user = User(name, display_name.strip() or name, role, hash_password(password), skills)
-        if not self._redis.hset(USERS_KEY, name, json.dumps(asdict(user))):
-            self._sessions.end_all(name)  # replaced: the old password's sessions must not outlive it
+        self._save(user)
         return user
 
-    def set_password(self, name: str, password: str) -> User:
-        """A new password for an existing user (ending all their sessions); KeyError if unknown."""
+    def set_password(self, name: str, password: str, keep_session: str | None = None) -> None:
+        """A new password for an existing user, ending their sessions (but `keep_session`, the one
+        changing it, if any); KeyError if there is no such user, ValueError if it is too short."""
         user = self.get(name)
         if user is None:
             raise KeyError(name)
-        return self.create(name, password, user.role, user.display_name, user.skills)
+        _check_password(password)
+        self._save(replace(user, password_hash=hash_password(password)), keep_session)
+
+    def _save(self, user: User, keep_session: str | None = None) -> None:
+        if not self._redis.hset(USERS_KEY, user.name, json.dumps(asdict(user))):
+            # Replaced (a new password, role or skills): the old one's sessions must not outlive it.
+            self._sessions.end_all(user.name, keep_session)
 
     def remove(self, name: str) -> bool:
         """Remove a user and end their sessions; False if there was none."""

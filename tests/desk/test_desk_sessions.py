@@ -104,6 +104,31 @@ def test_a_password_change_ends_every_session_of_that_user(app, client_for, monk
     assert try_login(browser(app), "alice", "a brand new password").status_code == 303
 
 
+def test_changing_ones_password_in_the_desk_ends_the_other_sessions_only(app, client_for):
+    here, elsewhere = client_for("alice"), client_for("alice")
+    assert 'href="/desk/password"' in here.get("/desk").text
+    change = {"current": PASSWORD, "new": "a brand new password", "again": "a brand new password"}
+    assert here.post("/desk/password", data={**change, "again": "something else"}).status_code == 400
+    assert here.post("/desk/password", data={**change, "new": "short", "again": "short"}).status_code == 400
+    wrong = here.post("/desk/password", data={**change, "current": "not it"})
+    assert wrong.status_code == 401 and "The current password is wrong." in wrong.text
+    assert logged_in(elsewhere)  # nothing changed so far
+    done = here.post("/desk/password", data=change)
+    assert done.status_code == 200 and "Your password is changed" in done.text
+    assert logged_in(here) and not logged_in(elsewhere)
+    assert try_login(browser(app), "alice", "a brand new password").status_code == 303
+
+
+def test_guessing_the_current_password_in_the_desk_is_throttled_like_a_login(app, client_for, redis_client):
+    alice = client_for("alice")
+    for _ in range(10):
+        let_time_pass(redis_client, "user:alice")
+        alice.post("/desk/password", data={"current": "guess", "new": "whatever it is", "again": "whatever it is"})
+    refused = alice.post("/desk/password", data={"current": PASSWORD, "new": "whatever it is", "again": "whatever it is"})
+    assert refused.status_code == 429 and LOCKED in refused.text
+    assert try_login(browser(app), "alice", PASSWORD).status_code == 429
+
+
 def test_the_commands_end_sessions_and_remove_users(app, client_for, monkeypatch, redis_url, capsys):
     alice, bob = client_for("alice"), client_for("bob")
     assert run_command(monkeypatch, redis_url, "end-sessions", "alice") == 0
