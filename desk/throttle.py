@@ -56,20 +56,24 @@ class Policy:
             return LOCK_SECONDS
         return min(2 ** (failures - self.free + 1), LOCK_SECONDS) if failures >= self.free else 0
 
+    def schedule(self) -> str:
+        """The wait after 1, 2, ... `lock_at` failures (and every later one), for the Redis script."""
+        return ",".join(str(self.wait(n)) for n in range(1, self.lock_at + 1))
+
 
 ACCOUNT = Policy(free=5, lock_at=10)
 ADDRESS = Policy(free=20, lock_at=30)
 
 # KEYS[1] the locks, KEYS[1 + i] subject i's failure counter; ARGV: window, then per subject its
-# name, free and lock_at (Policy.wait again, in Lua), and the lock seconds.
-# Returns {0, seconds refused} if any subject is locked, else {1, failures of each subject}.
+# name and its Policy.schedule(). Returns {0, seconds refused} if any subject is locked now, else
+# counts the attempt as a failure (forgiven by LoginThrottle.succeeded) and returns {1, counts...}.
 _ATTEMPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local refused = 0
 for i = 2, #KEYS do
-  local until_ = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[4 * i - 6]) or 0)
+  local until_ = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[2 * i - 2]) or 0)
   refused = math.max(refused, until_ - now)
 end
 if refused > 0 then return {0, tostring(refused)} end
@@ -77,10 +81,10 @@ local counts = {}
 for i = 2, #KEYS do
   local n = redis.call('INCR', KEYS[i])
   redis.call('EXPIRE', KEYS[i], ARGV[1])
-  local free, lock_at, lock = tonumber(ARGV[4 * i - 5]), tonumber(ARGV[4 * i - 4]), tonumber(ARGV[4 * i - 3])
-  local wait = 0
-  if n >= lock_at then wait = lock elseif n >= free then wait = math.min(2 ^ (n - free + 1), lock) end
-  if wait > 0 then redis.call('ZADD', KEYS[1], 'GT', now + wait, ARGV[4 * i - 6]) end
+  local waits = {}
+  for wait in string.gmatch(ARGV[2 * i - 1], '%d+') do waits[#waits + 1] = tonumber(wait) end
+  local wait = waits[math.min(n, #waits)]
+  if wait > 0 then redis.call('ZADD', KEYS[1], 'GT', now + wait, ARGV[2 * i - 2]) end
   counts[#counts + 1] = n
 end
 return {1, unpack(counts)}
@@ -130,7 +134,7 @@ class LoginThrottle:
         subjects = _subjects(account, address)
         args: list[Any] = [FAILURE_WINDOW]
         for subject, policy in subjects:
-            args += [subject, policy.free, policy.lock_at, LOCK_SECONDS]
+            args += [subject, policy.schedule()]
         outcome = self._attempt(keys=[LOCKS_KEY, *(_counter(s) for s, _ in subjects)], args=args)
         if outcome[0] == 0:
             return float(outcome[1])
