@@ -10,10 +10,12 @@ guesses from several connections or desk replicas get no extra tries) and forgiv
 - **Address** (the client's IP address as the desk sees it; behind a reverse proxy that is the
   proxy's unless uvicorn trusts its forwarded headers): the same from the 20th failure, locked from
   the 30th. This stops one address from guessing a few passwords of every account (spraying), and
-  from locking more than about 3 accounts an hour; accounts locked from many addresses unlock by
-  themselves after 15 minutes or when an admin unlocks them. The price: people behind the same
-  address (an office NAT) share its count, so a colleague's attack there holds them back too; an
-  admin unblocks the address on the user list.
+  from locking accounts wholesale: 3 in its first half hour, then one failure per 15 minutes, enough
+  to keep one account locked at a time. Every lock ends by itself after 15 minutes, and an admin
+  lifts any at once (user list, or `python -m desk.users unlock`). Attackers with many addresses can
+  still keep an account locked, the price of any lockout; the log shows from where. The price of
+  the address count: people behind the same address (an office NAT) share it, so an attack from
+  there holds them back too, until an admin unblocks the address.
 
 Failures are counted for an hour after the last one; a success clears the account's count (not
 the address's: an attacker's own valid account must not wipe it). An admin's unlock clears both the
