@@ -71,7 +71,12 @@ def cmd_export(args: argparse.Namespace) -> None:
 def cmd_search(args: argparse.Namespace) -> None:
     from kb.service import KnowledgeBase
 
-    result = KnowledgeBase(_store(), _encoder(), RetrievalConfig.load()).ask(args.text, k=args.k)
+    # The fit every replica serves (kb.fits), with the edits made since patched in.
+    kb = KnowledgeBase(_store(), _encoder(), RetrievalConfig.load())
+    try:
+        result = kb.ask(args.text, k=args.k)
+    finally:
+        kb.close()
     chosen = [h.entry_id for h in result.decision.hits]
     if args.json:
         hits = [{"id": h.entry_id, "title": result.entries[h.entry_id].title, "score": round(h.score, 4)} for h in result.hits]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 from typing import Sequence
 
 import numpy as np
@@ -29,12 +30,19 @@ class TunedEncoder:
     def __init__(self, sentence_model, tuned_layers: int, max_tokens: int) -> None:
         bert = sentence_model[0].auto_model
         layers = bert.encoder.layer
-        self._tokenizer = sentence_model.tokenizer
+        # A private tokenizer behind a lock: queries and patches encode from several threads, and a
+        # fast tokenizer called with padding/truncation from two at once fails ("Already borrowed").
+        self._tokenizer = copy.deepcopy(sentence_model.tokenizer)
+        self._tokenizer_lock = threading.Lock()
         self._embeddings = bert.embeddings
         self._lower = layers[: len(layers) - tuned_layers]
         # A private copy: the shared base model is never changed.
         self.top = copy.deepcopy(layers[len(layers) - tuned_layers:]).eval()
         self._max_tokens = max_tokens
+
+    @property
+    def dimension(self) -> int:
+        return int(self._embeddings.word_embeddings.embedding_dim)
 
     def lower_states(self, texts: Sequence[str]) -> list[torch.Tensor]:
         """Hidden states after the frozen layers, one unpadded (tokens, dim) tensor per text."""
@@ -44,10 +52,11 @@ class TunedEncoder:
         with torch.no_grad():
             for start in range(0, len(order), _ENCODE_BATCH):
                 idx = order[start:start + _ENCODE_BATCH]
-                batch = self._tokenizer(
-                    [texts[i] for i in idx], padding=True, truncation=True,
-                    max_length=self._max_tokens, return_tensors="pt",
-                )
+                with self._tokenizer_lock:
+                    batch = self._tokenizer(
+                        [texts[i] for i in idx], padding=True, truncation=True,
+                        max_length=self._max_tokens, return_tensors="pt",
+                    )
                 hidden = self._embeddings(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"])
                 mask = batch["attention_mask"].bool()[:, None, None, :]
                 for layer in self._lower:
@@ -73,7 +82,7 @@ class TunedEncoder:
     def embed_states(self, states: Sequence[torch.Tensor]) -> np.ndarray:
         """Embeddings (float32, unit length) of precomputed lower states, in their order."""
         order = sorted(range(len(states)), key=lambda i: states[i].shape[0])
-        out = np.zeros((len(states), self._embeddings.word_embeddings.embedding_dim), dtype=np.float32)
+        out = np.zeros((len(states), self.dimension), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(order), _ENCODE_BATCH):
                 idx = order[start:start + _ENCODE_BATCH]
@@ -106,11 +115,11 @@ def fit(
     tuned_layers = config.tuned_layers if config.enabled else 0
     encoder = TunedEncoder(sentence_model, tuned_layers, max_tokens)
     states = encoder.lower_states(texts)
-    target = torch.tensor(labels)
+    target = torch.tensor(labels, dtype=torch.int64)
     start = torch.from_numpy(encoder.embed_states(states))
     centroids = torch.zeros(n_classes, start.shape[1]).index_add_(0, target, start)
     classes = torch.nn.Parameter(F.normalize(centroids, dim=-1))
-    if tuned_layers > 0:
+    if tuned_layers > 0 and texts:
         # Epochs scale with the KB; the step cap bounds the build time of large KBs.
         per_epoch = math.ceil(len(texts) / config.batch_size)
         total = min(config.max_steps, config.epochs * per_epoch)

@@ -1,0 +1,147 @@
+"""Fits shared through Redis: made once per KB content by whichever process holds the lock, loaded by all.
+
+Keys:
+  * `kb:fit:latest`  string: the cache key (kb.index.cache_key) of the newest stored fit.
+  * `kb:fit:{key}`   bytes: that fit (torch.save of the tuned layers' weights, the class and the variant
+    vectors, float32): ~14 MB for MiniLM's top 2 layers, plus 1.5 kB per question variant. Only the
+    latest is kept.
+  * `kb:fit:lock`    a redis-py Lock (SET NX PX with a token): held by the one process fitting,
+    extended while the fit runs, so a fitter that dies frees it within LOCK_LEASE seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+import numpy as np
+import redis
+import torch
+from redis.exceptions import LockError
+
+from kb.encoder import Encoder
+from kb.entry import Entry
+from kb.finetune import TunedEncoder
+from kb.index import Fit, cache_key
+from kb.retrieval_config import RetrievalConfig
+
+LATEST_KEY = "kb:fit:latest"
+LOCK_KEY = "kb:fit:lock"
+LOCK_LEASE = 60.0  # seconds
+WAIT_POLL = 0.5  # seconds between looks while another process makes the first fit
+
+log = logging.getLogger(__name__)
+
+
+def fit_key(key: str) -> str:
+    return f"kb:fit:{key}"
+
+
+def dumps(fit: Fit) -> bytes:
+    """A fit as bytes (the frozen lower layers are the base model's, so they are not included)."""
+    buffer = io.BytesIO()
+    torch.save({
+        "key": fit.key, "ids": list(fit.ids), "digests": list(fit.digests), "top": fit.encoder.top.state_dict(),
+        "classes": torch.from_numpy(fit.classes), "variants": torch.from_numpy(fit.variants),
+        "owners": torch.from_numpy(fit.owners),
+    }, buffer)
+    return buffer.getvalue()
+
+
+def loads(raw: bytes, encoder: Encoder, config: RetrievalConfig) -> Fit:
+    """A fit from `dumps`, its tuned layers on top of `encoder`'s model."""
+    state = torch.load(io.BytesIO(raw), weights_only=True)
+    tuned_layers = config.finetune.tuned_layers if config.finetune.enabled else 0
+    tuned = TunedEncoder(encoder.model, tuned_layers, config.max_tokens)
+    tuned.top.load_state_dict(state["top"])
+    return Fit(state["key"], tuple(state["ids"]), tuple(state["digests"]), tuned, state["classes"].numpy(),
+               state["variants"].numpy(), state["owners"].numpy().astype(np.int64))
+
+
+@contextmanager
+def _kept(lock: redis.lock.Lock) -> Iterator[None]:
+    """Extend `lock` every third of its lease while the body runs."""
+    done = threading.Event()
+
+    def extend() -> None:
+        while not done.wait(LOCK_LEASE / 3):
+            try:
+                lock.reacquire()
+            except (LockError, redis.RedisError):
+                log.warning("could not extend the fit lock; another process may fit too")
+    keeper = threading.Thread(target=extend, daemon=True, name="kb-fit-lock")
+    keeper.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+class FitStore:
+    """Stores, loads and (under the lock) makes fits."""
+
+    def __init__(self, client: redis.Redis, encoder: Encoder, config: RetrievalConfig) -> None:
+        self._redis = client
+        self._encoder = encoder
+        self._config = config
+
+    def key_for(self, entries: Sequence[Entry]) -> str:
+        """The key a fit of `entries` is stored under."""
+        return cache_key(entries, self._config, self._encoder.model_name)
+
+    def latest_key(self) -> str | None:
+        """The key of the newest stored fit, if any."""
+        raw = self._redis.get(LATEST_KEY)
+        return raw.decode() if raw else None
+
+    def load(self, key: str | None = None) -> Fit | None:
+        """The stored fit with `key` (default: the latest), or None."""
+        key = key or self.latest_key()
+        raw = self._redis.get(fit_key(key)) if key else None
+        return loads(raw, self._encoder, self._config) if raw else None
+
+    def store(self, fit: Fit) -> None:
+        """Keep `fit` as the latest; the previous one is dropped."""
+        previous = self.latest_key()
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.set(fit_key(fit.key), dumps(fit))
+        pipe.set(LATEST_KEY, fit.key)
+        if previous and previous != fit.key:
+            pipe.delete(fit_key(previous))
+        pipe.execute()
+
+    def fit_once(self, entries: Sequence[Entry]) -> Fit | None:
+        """The fit of `entries`: loaded if stored, else made here and stored; None while another
+        process holds the lock (its fit will be stored for everyone)."""
+        lock = self._redis.lock(LOCK_KEY, timeout=LOCK_LEASE)
+        if not lock.acquire(blocking=False):
+            return None
+        try:
+            # Checked under the lock: a fit stored just before it was taken is not made again.
+            found = self.load(self.key_for(entries))
+            if found is not None:
+                return found
+            started = time.perf_counter()
+            with _kept(lock):
+                fit = Fit.make(entries, self._encoder, self._config)
+            self.store(fit)
+            log.info("fitted %d entries in %.1f s", len(entries), time.perf_counter() - started)
+            return fit
+        finally:
+            try:
+                lock.release()
+            except LockError:
+                pass  # expired meanwhile: nothing to release
+
+    def obtain(self, entries: Sequence[Entry]) -> Fit:
+        """Any stored fit (the latest); if there is none, one made here or by the process that
+        is making it (waited for)."""
+        while True:
+            fit = self.load() or self.fit_once(entries)
+            if fit is not None:
+                return fit
+            time.sleep(WAIT_POLL)

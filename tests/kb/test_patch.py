@@ -1,0 +1,65 @@
+"""Patching entries into a serving index: the same top answers as a rebuild, never over-confident,
+and the index patched stays as it was."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from test_index import SMALL_KB, config, encoder, make_entry, small_index  # noqa: F401  (shared fixtures)
+
+from kb.index import RetrievalIndex
+
+GIFT_CARDS = make_entry("gift-cards", "Do you sell gift cards?", [
+    "Can I buy a gift card?", "Do you have gift vouchers?", "How do I redeem a gift card?",
+])
+EDITED_REFUNDS = dataclasses.replace(SMALL_KB[2], questions=SMALL_KB[2].questions + ("Where is the money for my return?",))
+DELETED = "payment-methods"
+PARAPHRASES = ["I'd like to buy a voucher as a present", "gift card balance", "can i pay with a gift card"]
+
+
+@pytest.fixture(scope="module")
+def changed() -> dict:
+    return {GIFT_CARDS.id: GIFT_CARDS, EDITED_REFUNDS.id: EDITED_REFUNDS, DELETED: None}
+
+
+@pytest.fixture(scope="module")
+def rebuilt(encoder, config, changed) -> RetrievalIndex:  # noqa: F811
+    current = {e.id: e for e in SMALL_KB} | changed
+    return RetrievalIndex.build([e for e in current.values() if e], encoder, config)
+
+
+def test_patched_entries_get_the_same_top_answer_as_a_rebuild(small_index, rebuilt, changed) -> None:  # noqa: F811
+    patched = small_index.patched(changed)
+    assert len(patched) == len(rebuilt) == len(SMALL_KB)
+    for entry in [e for e in SMALL_KB if e.id != DELETED] + [GIFT_CARDS]:
+        for question in entry.questions:
+            assert patched.search(question)[0].entry_id == rebuilt.search(question)[0].entry_id, question
+    deleted = next(e for e in SMALL_KB if e.id == DELETED)
+    for question in deleted.questions:
+        assert DELETED not in [h.entry_id for h in patched.search(question, k=10)]
+
+
+def test_a_patched_entry_is_not_more_confident_than_after_the_refit(small_index, rebuilt, changed) -> None:  # noqa: F811
+    patched = small_index.patched(changed)
+    for question in [*GIFT_CARDS.questions, *PARAPHRASES]:
+        before, after = patched.search(question)[0], rebuilt.search(question)[0]
+        assert before.entry_id == after.entry_id == GIFT_CARDS.id
+        assert before.score <= after.score + 0.02, question
+
+
+def test_the_patched_index_is_left_as_it_was(small_index, changed) -> None:  # noqa: F811
+    questions = [q for e in SMALL_KB for q in e.questions]
+    before = small_index.search_many(questions)
+    small_index.patched(changed)
+    assert small_index.search_many(questions) == before
+    assert len(small_index) == len(SMALL_KB)
+
+
+def test_an_entry_edited_back_to_its_fitted_text_is_served_from_the_fit_again(small_index) -> None:  # noqa: F811
+    original = SMALL_KB[0]
+    edited = dataclasses.replace(original, questions=original.questions[:2])
+    restored = small_index.patched({original.id: edited}).patched({original.id: original})
+    assert restored.search_many(list(original.questions)) == small_index.search_many(list(original.questions))
+    # An answer-only edit is nothing to encode: the same index serves it.
+    assert small_index.patched({original.id: dataclasses.replace(original, answer="New words.")}) is small_index
