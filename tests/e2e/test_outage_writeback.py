@@ -1,0 +1,86 @@
+"""Nothing held during a Redis outage is lost (rasa_ext/outage_stores.py, rasa_ext/held_journal.py).
+
+The trackers are read straight from Redis, never through Rasa: a read through Rasa would itself
+write back what Rasa holds, which is what these tests must show happens without any message.
+One Rasa restart in all (it costs about a minute of CPU): a `kill -9` during the outage, the
+harshest stop; a clean stop after the outage has nothing left to lose once the first test holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from typing import Callable
+
+from handoff.erasure import TRACKER_PREFIX
+from tests.e2e.running import RunningStack
+from tests.support import Customer, texts
+
+SAVED = "Your message is saved"
+
+
+def stored_texts(stack: RunningStack, sender: str) -> list[str]:
+    """What the customer said, as the tracker in Redis has it."""
+    stored = stack.redis().get(TRACKER_PREFIX + sender)
+    events = json.loads(stored)["events"] if stored else []
+    return [event["text"] for event in events if event["event"] == "user"]
+
+
+def session_starts(stack: RunningStack, sender: str) -> int:
+    events = json.loads(stack.redis().get(TRACKER_PREFIX + sender))["events"]
+    return [event["event"] for event in events].count("session_started")
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def restart_rasa_killed(stack: RunningStack) -> None:
+    """`kill -9` the Rasa server and wait until supervisord has it up again."""
+    killed = stack.pid("rasa")
+    os.kill(killed, signal.SIGKILL)
+    wait_for(lambda: stack.pid("rasa") not in (0, killed), "Rasa restarted by supervisord", timeout=30)
+    stack.wait_until_up("rasa", f"{stack.rasa_url}/", timeout=300)
+
+
+def test_held_messages_are_in_redis_seconds_after_it_is_back_without_a_new_message(
+    running_stack: RunningStack, redis_server,
+):
+    customer = Customer(running_stack.rasa_url)
+    customer.say("How long does a refund take?")
+    redis_server.stop()
+    try:
+        assert SAVED in texts(customer.say("Where is my parcel MM-60001?"))
+        assert SAVED in texts(customer.say("It was due last Monday"))
+    finally:
+        redis_server.start()
+    said = ["How long does a refund take?", "Where is my parcel MM-60001?", "It was due last Monday"]
+    wait_for(lambda: stored_texts(running_stack, customer.sender) == said, "written back", timeout=3)
+    assert session_starts(running_stack, customer.sender) == 1  # one conversation, its slots kept
+
+
+def test_a_rasa_killed_during_the_outage_loses_nothing_it_answered(running_stack: RunningStack, redis_server):
+    customer = Customer(running_stack.rasa_url)
+    customer.say("How long does a refund take?")
+    redis_server.stop()
+    try:
+        assert SAVED in texts(customer.say("Where is my parcel MM-60002?"))
+        assert SAVED in texts(customer.say("It was due last Friday"))
+        # Killed with both held; it comes back while Redis is still down.
+        restart_rasa_killed(running_stack)
+    finally:
+        redis_server.start()
+    said = ["How long does a refund take?", "Where is my parcel MM-60002?", "It was due last Friday"]
+    # Replayed from the killed process's journal once Redis answers, with no message sent.
+    wait_for(lambda: stored_texts(running_stack, customer.sender) == said, "replayed from the journal", timeout=5)
+    assert session_starts(running_stack, customer.sender) == 1
+    assert list((running_stack.settings.data_dir / "rasa-held").glob("*.jsonl")) == []
+    # The conversation goes on where it was.
+    customer.say("Thanks")
+    assert stored_texts(running_stack, customer.sender) == [*said, "Thanks"]
