@@ -14,6 +14,7 @@ conversation (the turns Redis had before the outage and those journalled during 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -43,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 OUTAGE_DETAIL = "taken while our systems were down"
 PRESSED_REASON = Reason("human_request", "asks for a person", "(pressed \"Leave a message for our team\")")
+ASKED_REASON = Reason("human_request", "asks for a person", "(asked while our action server was down)")
+# Records Rasa keeps while the action server is down (rasa_ext.action_outage.ACTIONS_DOWN_KEY: the same key).
+ACTIONS_DOWN_KEY = "handoff:actions_down"
 # Replayed record ids are remembered this long (far longer than any outage).
 REPLAYED_SECONDS = 30 * 24 * 3600
 REPLAY_EVERY_SECONDS = 5.0
@@ -76,16 +80,9 @@ async def take_outage_ticket(
     dispatcher: CollectingDispatcher, tracker: Tracker, reasons: list[Reason], level: str,
 ) -> list[EventType]:
     """Open a ticket in the local journal, give the customer its reference and ask how to reach them."""
-    text = tracker.latest_message.get("text") or ""
-    customer = customer_from(tracker, text)
+    customer = customer_from(tracker, tracker.latest_message.get("text") or "")
     ticket = new_reference()
-    outage = Reason("outage", OUTAGE_DETAIL, "" if text.startswith("/") else text)
-    opened = await keep_for_later(
-        "open", ticket, sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "",
-        customer=customer, level=level, reasons=[asdict(r) for r in [*reasons, outage]],
-        turns=[asdict(t) for t in _outage_turns(tracker.events)],
-        lines=[line.to_dict() for line in transcript(tracker.events)],
-    )
+    opened = await keep_for_later("open", ticket, **_ticket_data(tracker, customer, reasons, level))
     if not opened:
         dispatcher.utter_message(text=replies.OUTAGE_NO_TICKET)
         return []
@@ -96,6 +93,18 @@ async def take_outage_ticket(
         SlotSet("customer", customer), SlotSet("handoff_ticket", ticket),
         SlotSet("handoff_state", "collecting_contact"),
     ]
+
+
+def _ticket_data(tracker: Tracker, customer: dict[str, Any], reasons: list[Reason], level: str) -> dict[str, Any]:
+    """A journal "open" record's data: who, why, and the whole conversation Rasa holds."""
+    text = tracker.latest_message.get("text") or ""
+    outage = Reason("outage", OUTAGE_DETAIL, "" if text.startswith("/") else text)
+    return dict(
+        sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "",
+        customer=customer, level=level, reasons=[asdict(r) for r in [*reasons, outage]],
+        turns=[asdict(t) for t in _outage_turns(tracker.events)],
+        lines=[line.to_dict() for line in transcript(tracker.events)],
+    )
 
 
 def _outage_turns(events: list[dict[str, Any]]) -> list[TurnRecord]:
@@ -183,9 +192,47 @@ def _extend(queue: HandoffQueue, record: dict[str, Any]) -> None:
         queue.update(ticket, **record["fields"])
 
 
+def _journal_kept(entry: dict[str, Any]) -> None:
+    """Journal one record Rasa kept while this server was down (rasa_ext.action_outage)."""
+    if entry["op"] == "open":
+        tracker = Tracker.from_dict(entry["tracker"])
+        text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        assessment = assess([Turn(text, intent)])  # as outage_turn judges: only this message is at hand
+        reasons = list(assessment.reasons) or [ASKED_REASON]
+        customer = customer_from(tracker, text)
+        outage_journal().write("open", entry["ticket"], **_ticket_data(tracker, customer, reasons, assessment.level))
+    elif entry["op"] == "contact":
+        outage_journal().write("contact", entry["ticket"], text=entry["text"])
+    else:
+        outage_journal().write("line", entry["ticket"], line=Line("customer", entry["text"], at=entry["at"]).to_dict())
+
+
+def take_over_actions_down(client: redis.Redis) -> int:
+    """Move what Rasa kept in Redis while this server was down into the journal, oldest first.
+
+    The journal's replay then opens the tickets and adds the messages, as after a Redis outage.
+    A crash between journalling and popping journals a record twice: replay opens a ticket once,
+    a message may be added twice (at-least-once, like the journal). An unreadable record is moved
+    aside to `handoff:actions_down:unreadable` (logged) rather than blocking the rest.
+    """
+    moved = 0
+    while (raw := client.lindex(ACTIONS_DOWN_KEY, 0)) is not None:
+        try:
+            _journal_kept(json.loads(raw))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            logger.exception("Unreadable record in %s, moved aside", ACTIONS_DOWN_KEY)
+            client.lmove(ACTIONS_DOWN_KEY, f"{ACTIONS_DOWN_KEY}:unreadable", "LEFT", "RIGHT")
+            continue
+        client.lpop(ACTIONS_DOWN_KEY)
+        moved += 1
+    return moved
+
+
 def replay_journal() -> int:
-    """Replay what the journal holds into Redis; 0 while Redis is still down."""
+    """Replay what the journal holds into Redis (after taking over what Rasa kept); 0 while Redis is down."""
     try:
+        take_over_actions_down(redis_client())
         applied = outage_journal().replay(lambda record: apply_record(redis_client(), knowledge_base(), record))
     except RedisError as error:
         logger.info("Outage journal waits for Redis: %s", error)

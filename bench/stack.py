@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from pathlib import Path
 from typing import Iterator
 
 from infra.settings import load_settings
@@ -13,9 +14,12 @@ from tests.support import free_port
 
 
 @contextlib.contextmanager
-def bench_stack() -> Iterator[Stack]:
-    """Start everything as `make run` does, without touching a running stack; stop it after."""
-    with tempfile.TemporaryDirectory() as data_dir:
+def bench_stack(keep_in: Path | None = None) -> Iterator[Stack]:
+    """Start everything as `make run` does, without touching a running stack; stop it after.
+
+    Its data folder (logs included) is thrown away after, unless `keep_in` names one.
+    """
+    with contextlib.nullcontext(str(keep_in)) if keep_in else tempfile.TemporaryDirectory() as data_dir:
         settings = load_settings({
             **os.environ, "REDIS_URL": "", "LOCAL_REDIS_PORT": str(free_port()),
             "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "DESK_PORT": str(free_port()),

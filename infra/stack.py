@@ -155,7 +155,7 @@ class Stack:
             return f"{name} keeps failing to start (FATAL); see {self.logs}/{name}.log"
         return None
 
-    def wait_until_up(self, name: str, url: str, timeout: float = 180.0) -> None:
+    def wait_until_up(self, name: str, url: str, timeout: float = 300.0) -> None:
         """Poll `url` until it answers 200; fail early if supervisord gives up on `name`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

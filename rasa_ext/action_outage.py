@@ -4,18 +4,36 @@ Rasa 3.6 logs a failed custom action and sends nothing, so the customer would be
 silence. Rasa builds every custom action as `rasa.core.actions.action.RemoteAction` through a
 module-level lookup, so replacing that name with a subclass is enough; it is done once, by
 `rasa_ext.server` before Rasa starts. Pinned to Rasa 3.6.x (requirements/rasa.txt).
+
+What was meant for people is not left to the customer to repeat: a request for a person (the
+`request_human` intent; only the intent is known here, the action server judges the rest), contact
+details for a ticket, or a message for the agent who has the chat, is pushed as one JSON record
+onto the Redis list `handoff:actions_down`. The action server, once back, moves the records into
+its outage journal, whose replay opens the ticket with the whole conversation (actions.outage).
+The customer is told that plainly; if Redis is unreachable too, they get the apology alone.
+
+Like the rest of rasa_ext this reads os.environ (the variables infra.stack sets for endpoints.yml
+and the settings infra.settings defines), not infra.settings.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import os
-from typing import Any, List
+import time
+import uuid
+from typing import Any, Dict, List, Optional
 
+import redis
 from rasa.core.actions import action as rasa_action
-from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.core.events import BotUttered, Event, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
+
+from handoff.journal import new_reference  # stdlib only: importable in Rasa's environment
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +41,76 @@ APOLOGY = (
     "I'm sorry, part of our system isn't responding right now, so I can't look that up. "
     "Your message is saved. Please try again in a few minutes, or contact our team directly."
 )
+REQUEST_RECORDED = (
+    "I'm sorry, part of our system isn't responding right now, so I can't pass you to our team yet. "
+    "Your request is recorded as ticket {ticket} with this whole conversation, and a person from our "
+    "team will follow up. Please leave your e-mail address or phone number so we can reach you."
+)
+KEPT_FOR_TICKET = (
+    "Thank you. Part of our system isn't responding right now, but I've kept that for ticket {ticket}; "
+    "our team will see it and follow up."
+)
+KEPT_FOR_AGENT = (
+    "Part of our system isn't responding right now, so your message may reach our team with a short "
+    "delay. It is saved, and nothing you write is lost."
+)
+# The list the action server drains (actions.outage.ACTIONS_DOWN_KEY: the same key).
+ACTIONS_DOWN_KEY = "handoff:actions_down"
 
 # Far below Rasa's 5-minute default: a customer should not wait that long for an apology.
 ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "30"))
+
+
+@functools.lru_cache(maxsize=1)
+def _redis() -> redis.Redis:
+    """The Redis endpoints.yml names (the variables infra.stack sets), with short timeouts."""
+    return redis.Redis(
+        host=os.environ.get("REDIS_HOST", "localhost"), port=int(os.environ.get("REDIS_PORT", "6379")),
+        db=int(os.environ.get("REDIS_DB", "0")), password=os.environ.get("REDIS_PASSWORD") or None,
+        socket_connect_timeout=2, socket_timeout=2,
+    )
+
+
+def kept_for_people(tracker: DialogueStateTracker) -> Optional[Dict[str, Any]]:
+    """What the failed action was to hand to people, as a record for the action server; None if nothing."""
+    message = tracker.latest_message
+    text = (message.text if message else None) or ""
+    intent = (message.intent or {}).get("name") if message else None
+    state, ticket = tracker.get_slot("handoff_state"), tracker.get_slot("handoff_ticket")
+    record: Dict[str, Any] = {"id": uuid.uuid4().hex, "at": time.time(), "sender_id": tracker.sender_id}
+    if ticket and state == "collecting_contact":
+        return {**record, "op": "contact", "ticket": ticket, "text": text}
+    if ticket and state == "with_agent":
+        return {**record, "op": "line", "ticket": ticket, "text": text}
+    if intent == "request_human" or text.startswith("/request_human"):
+        # The whole tracker, as Rasa sends it to the action server, so the ticket has the conversation.
+        return {**record, "op": "open", "ticket": new_reference(), "tracker": tracker.current_state(EventVerbosity.ALL)}
+    return None
+
+
+def _told(record: Dict[str, Any]) -> List[Event]:
+    """What the customer is told once their record is kept (and the ticket slots for a new one)."""
+    meta = {"error": "action_server_unavailable", "kept": record["op"]}
+    if record["op"] == "open":
+        return [
+            BotUttered(REQUEST_RECORDED.format(ticket=record["ticket"]), metadata=meta),
+            SlotSet("handoff_ticket", record["ticket"]), SlotSet("handoff_state", "collecting_contact"),
+        ]
+    template = KEPT_FOR_TICKET if record["op"] == "contact" else KEPT_FOR_AGENT
+    return [BotUttered(template.format(ticket=record["ticket"]), metadata=meta)]
+
+
+async def keep_or_apologise(tracker: DialogueStateTracker) -> List[Event]:
+    """Keep what was meant for people in Redis and say so; else (or with Redis down too) apologise."""
+    record = kept_for_people(tracker)
+    if record is not None:
+        try:
+            payload = json.dumps(record, ensure_ascii=False)
+            await asyncio.to_thread(_redis().rpush, ACTIONS_DOWN_KEY, payload)
+            return _told(record)
+        except redis.RedisError as error:
+            logger.error("Could not keep the %s for %s in Redis either: %s", record["op"], tracker.sender_id, error)
+    return [BotUttered(APOLOGY, metadata={"error": "action_server_unavailable"})]
 
 
 class ResilientRemoteAction(rasa_action.RemoteAction):
@@ -40,7 +125,7 @@ class ResilientRemoteAction(rasa_action.RemoteAction):
             raise  # a deliberate rejection (forms) is Rasa's to handle
         except (RasaException, asyncio.TimeoutError) as error:
             logger.error("Action '%s' failed, apologising to the customer: %s", self.name(), error)
-            return [BotUttered(APOLOGY, metadata={"error": "action_server_unavailable"})]
+            return await keep_or_apologise(tracker)
 
 
 def install() -> None:
