@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Awaitable, Callable
+from typing import AsyncGenerator, AsyncIterator, Awaitable, Callable
 
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -75,6 +75,19 @@ async def log_out(request: Request) -> None:
         await asyncio.to_thread(services(request).sessions.end, session)
     request.session.clear()
     request.state.session = None
+
+
+async def while_logged_in(request: Request, stream: AsyncGenerator[str, None]) -> AsyncIterator[str]:
+    """`stream` (an open event stream of a guarded route), ended before its next chunk once the
+    request's session has ended: logging out or an admin's End sessions stops what it shows too."""
+    session, sessions = request.state.session, services(request).sessions
+    try:
+        async for chunk in stream:
+            if await asyncio.to_thread(sessions.get, session.id) is None:
+                return
+            yield chunk
+    finally:
+        await stream.aclose()
 
 
 def wants_json(request: Request) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncGenerator, AsyncIterator, Callable
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from desk.auth import guard
+from desk.auth import guard, while_logged_in
 from desk.handling import DeskError, Handling
 from desk.services import Services, services
 from desk.snapshot import queue_snapshot
@@ -32,12 +32,13 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 
-def _response(stream: AsyncIterator[str]) -> Response:
-    return StreamingResponse(stream, media_type="text/event-stream",
+def _response(request: Request, stream: AsyncGenerator[str, None]) -> Response:
+    return StreamingResponse(while_logged_in(request, stream), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-async def _subscribed(svc: Services, channels: list[str], body: Callable[[Any], AsyncIterator[str]]) -> AsyncIterator[str]:
+async def _subscribed(svc: Services, channels: list[str],
+                      body: Callable[[Any], AsyncIterator[str]]) -> AsyncGenerator[str, None]:
     """Run `body(pubsub)` with a fresh subscription; a Redis failure ends the stream with a
     `problem` event (the page shows it and reconnects)."""
     client = aioredis.from_url(svc.settings.redis.url, socket_connect_timeout=3)
@@ -67,7 +68,7 @@ async def queue_events(request: Request) -> Response:
                 while await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2):
                     pass
 
-    return _response(_subscribed(svc, [EVENTS_CHANNEL], body))
+    return _response(request, _subscribed(svc, [EVENTS_CHANNEL], body))
 
 
 def handoff_state(handoff: Handoff | None, display: Callable[[str], str]) -> dict[str, Any]:
@@ -117,7 +118,7 @@ async def conversation_events(request: Request) -> Response:
             elif message is None:
                 yield ": keepalive\n\n"
 
-    return _response(_subscribed(svc, [conversation_channel(ticket), EVENTS_CHANNEL], body))
+    return _response(request, _subscribed(svc, [conversation_channel(ticket), EVENTS_CHANNEL], body))
 
 
 routes = [

@@ -9,14 +9,20 @@ import re
 import threading
 import time
 
+from typing import Iterator
+
+import httpx
 import pytest
 import redis
+import uvicorn
 from starlette.testclient import TestClient
 
 from desk import users as users_module
 from desk.sessions import SESSION_SECONDS
 from desk.throttle import LOCKS_KEY, LoginThrottle, too_many
+from handoff.queue import EVENTS_CHANNEL
 from tests.desk.conftest import PASSWORD, log_in
+from tests.support import free_port
 
 WRONG = "Wrong user name or password."
 LOCKED = "Too many failed attempts; try again in 15 minutes."
@@ -156,6 +162,42 @@ def test_an_admin_ending_their_own_sessions_keeps_the_one_they_use(client_for):
     here, elsewhere = client_for("ada"), client_for("ada")
     here.post("/desk/users/ada/end-sessions")
     assert logged_in(here) and not logged_in(elsewhere)
+
+
+@pytest.fixture
+def served(app) -> Iterator[str]:
+    """The app served by uvicorn (an event stream needs a real server: the TestClient waits for a
+    response's end), without its lifespan tasks; the base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                                           timeout_graceful_shutdown=1))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_an_open_event_stream_ends_with_its_session(served, client_for, svc):
+    alice, admin = client_for("alice"), client_for("ada")
+    with httpx.Client(base_url=served, cookies={"desk_session": alice.cookies["desk_session"]}) as http, \
+            http.stream("GET", "/desk/events", timeout=20) as stream:
+        lines = stream.iter_lines()
+        assert next(line for line in lines if line.startswith("event:")) == "event: queue"
+        admin.post("/desk/users/alice/end-sessions")
+        ended = time.time()
+        svc.redis.publish(EVENTS_CHANNEL, "{}")  # a queue change: the stream would send a new snapshot
+        rest = []
+        for line in lines:  # ends instead (if not, give up 10 s after: the stream refreshes every 15 s)
+            rest.append(line)
+            if time.time() > ended + 10:
+                break
+    snapshots = [json.loads(line.removeprefix("data: ")) for line in rest if line.startswith("data: ")]
+    assert all(snapshot["now"] < ended for snapshot in snapshots), "a snapshot was sent after the session ended"
 
 
 # --- throttling -------------------------------------------------------------------------------------
