@@ -16,7 +16,7 @@ from desk.csrf import csrf_ok
 from desk.pages import render
 from desk.roles import home
 from desk.services import services
-from desk.throttle import too_many
+from desk.throttle import client_address, too_many
 from desk.users import MIN_PASSWORD_CHARS, NAME, User
 from handoff.presence import go_offline
 
@@ -42,7 +42,7 @@ class Verdict:
 async def verify(request: Request, name: str, password: str, wrong: str = FAILED) -> Verdict:
     """Check `name`'s password, counted against the name and the client's address (desk.throttle)."""
     svc = services(request)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request.client.host) if request.client else "unknown"
     attempt = await asyncio.to_thread(svc.throttle.attempt, name if NAME.match(name) else None, address)
     if isinstance(attempt, float):
         return Verdict(None, too_many(attempt), math.ceil(attempt))

@@ -7,8 +7,8 @@ guesses from several connections or desk replicas get no extra tries) and forgiv
   which names are real): the first 4 failures cost nothing; from the 5th, the account refuses logins
   for 2, 4, 8, 16, 32 s; the 10th locks it for 15 minutes, and so does each further failure. While
   refused, even the right password is turned away (without being checked).
-- **Address** (the client's IP address as the desk sees it; behind a reverse proxy that is the
-  proxy's unless uvicorn trusts its forwarded headers): the same from the 20th failure, locked from
+- **Address** (the client's IP address as the desk sees it, an IPv6 one's /64; behind a reverse
+  proxy that is the proxy's unless uvicorn trusts its forwarded headers): the same from the 20th failure, locked from
   the 30th. This stops one address from guessing a few passwords of every account (spraying), and
   from locking accounts wholesale: 3 in its first half hour, then one failure per 15 minutes, enough
   to keep one account locked at a time. Every lock ends by itself after 15 minutes, and an admin
@@ -32,6 +32,7 @@ Attempts refused while locked are not logged one by one: they cost nothing and w
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,20 @@ for i = 2, #KEYS do
 end
 return {1, unpack(counts)}
 """
+
+
+def client_address(host: str) -> str:
+    """What the address count is kept under: the IP address, but an IPv6 address's /64 network
+    (one customer line usually gets a whole /64, so each address in it must not count apart)."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def _subjects(account: str | None, address: str) -> list[tuple[str, Policy]]:

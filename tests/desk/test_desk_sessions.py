@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from desk import users as users_module
 from desk.sessions import SESSION_SECONDS
-from desk.throttle import LOCKS_KEY, LoginThrottle, too_many
+from desk.throttle import LOCKS_KEY, LoginThrottle, client_address, too_many
 from handoff.queue import EVENTS_CHANNEL
 from tests.desk.conftest import PASSWORD, log_in
 from tests.support import free_port
@@ -297,3 +297,9 @@ def test_parallel_guesses_get_no_extra_tries(redis_client):
                                               (61, "try again in 2 minutes."), (60, "try again in 1 minute.")])
 def test_the_wait_is_told_in_plain_words(seconds, message):
     assert too_many(seconds) == "Too many failed attempts; " + message
+
+
+@pytest.mark.parametrize("host, counted_as", [("203.0.113.5", "203.0.113.5"), ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+                                              ("::ffff:203.0.113.5", "203.0.113.5"), ("testclient", "testclient")])
+def test_an_ipv6_address_counts_as_its_whole_64(host, counted_as):
+    assert client_address(host) == counted_as
