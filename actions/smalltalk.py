@@ -30,8 +30,8 @@ def unresolved_earlier(context: TurnContext) -> tuple[list[Contact], str]:
     since = now - settings().repeat_window_days * 86400
     earlier = history.earlier(verified_identities(context.customer), since, exclude=context.sender_id)
     unresolved = [c for c in earlier if c.effective_outcome(now) != "resolved"]
-    signed = {c.sender_id for c in history.earlier(signed_identities(context.customer), since, exclude=context.sender_id)}
-    topic = next((c.topic for c in reversed(unresolved) if c.topic and c.sender_id in signed), "")
+    signed = set(signed_identities(context.customer))
+    topic = next((c.topic for c in reversed(unresolved) if c.topic and signed & set(c.identities)), "")
     return unresolved, mask_personal(topic)
 
 
