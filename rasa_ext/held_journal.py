@@ -102,14 +102,14 @@ def _claim(path: Path) -> Optional[BinaryIO]:
     """`path` opened and locked if its writer is gone and it is still there; else None."""
     try:
         handle = open(path, "rb")
-    except FileNotFoundError:
+    except OSError:  # removed meanwhile (or unreadable: left for whoever can read it)
         return None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         # Replayed and removed by another process between our open and our lock?
         if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
             return handle
-    except (BlockingIOError, FileNotFoundError):
+    except OSError:  # locked by its live writer, or removed meanwhile
         pass
     handle.close()
     return None

@@ -177,7 +177,7 @@ class OutageTrackerStore(RedisTrackerStore):
         with closing(self._journal.orphans()) as orphans:  # closing unlocks the one being replayed
             for orphan in orphans:
                 for sender_id, serialised in orphan.trackers.items():
-                    tracker = self.deserialise_tracker(sender_id, serialised)
+                    tracker = self._deserialise_held(sender_id, serialised)
                     if tracker is not None:
                         await self._merge_into_redis(sender_id, tracker)
                 orphan.discard()
@@ -189,6 +189,14 @@ class OutageTrackerStore(RedisTrackerStore):
                 await self._merge_into_redis(sender_id, held)
             self._held.store.pop(sender_id, None)
         self._journal.clear()
+
+    def _deserialise_held(self, sender_id: Text, serialised: Text) -> Optional[DialogueStateTracker]:
+        try:
+            return self.deserialise_tracker(sender_id, serialised)
+        except (ValueError, TypeError, KeyError) as error:
+            # Only a journal edited by hand gets here; it must not stop every other conversation.
+            logger.error("Skipping conversation %s in a held journal: it cannot be read (%s)", sender_id, error)
+            return None
 
     async def _catch_up_if_needed(self) -> None:
         # A directory listing per turn (microseconds): a journal left by a stopped process goes

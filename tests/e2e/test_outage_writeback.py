@@ -12,7 +12,8 @@ import json
 import os
 import signal
 import time
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from handoff.erasure import TRACKER_PREFIX
 from tests.e2e.running import RunningStack
@@ -49,34 +50,40 @@ def restart_rasa_killed(stack: RunningStack) -> None:
     stack.wait_until_up("rasa", f"{stack.rasa_url}/", timeout=300)
 
 
+@contextmanager
+def redis_down(redis_server) -> Iterator[None]:
+    redis_server.stop()
+    try:
+        yield
+    finally:
+        redis_server.start()
+
+
+def say_during_outage(customer: Customer, *said: str) -> None:
+    for text in said:
+        assert SAVED in texts(customer.say(text))
+
+
 def test_held_messages_are_in_redis_seconds_after_it_is_back_without_a_new_message(
     running_stack: RunningStack, redis_server,
 ):
     customer = Customer(running_stack.rasa_url)
-    customer.say("How long does a refund take?")
-    redis_server.stop()
-    try:
-        assert SAVED in texts(customer.say("Where is my parcel MM-60001?"))
-        assert SAVED in texts(customer.say("It was due last Monday"))
-    finally:
-        redis_server.start()
     said = ["How long does a refund take?", "Where is my parcel MM-60001?", "It was due last Monday"]
+    customer.say(said[0])
+    with redis_down(redis_server):
+        say_during_outage(customer, *said[1:])
     wait_for(lambda: stored_texts(running_stack, customer.sender) == said, "written back", timeout=3)
     assert session_starts(running_stack, customer.sender) == 1  # one conversation, its slots kept
 
 
 def test_a_rasa_killed_during_the_outage_loses_nothing_it_answered(running_stack: RunningStack, redis_server):
     customer = Customer(running_stack.rasa_url)
-    customer.say("How long does a refund take?")
-    redis_server.stop()
-    try:
-        assert SAVED in texts(customer.say("Where is my parcel MM-60002?"))
-        assert SAVED in texts(customer.say("It was due last Friday"))
+    said = ["How long does a refund take?", "Where is my parcel MM-60002?", "It was due last Friday"]
+    customer.say(said[0])
+    with redis_down(redis_server):
+        say_during_outage(customer, *said[1:])
         # Killed with both held; it comes back while Redis is still down.
         restart_rasa_killed(running_stack)
-    finally:
-        redis_server.start()
-    said = ["How long does a refund take?", "Where is my parcel MM-60002?", "It was due last Friday"]
     # Replayed from the killed process's journal once Redis answers, with no message sent.
     wait_for(lambda: stored_texts(running_stack, customer.sender) == said, "replayed from the journal", timeout=5)
     assert session_starts(running_stack, customer.sender) == 1
