@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import redis
 
+from actions.input_check import written
 from actions.runtime import settings
 from detection import Reason
 from handoff.contacts import ContactHistory, verified_identities
@@ -30,7 +31,7 @@ def transcript(events: Iterable[dict[str, Any]]) -> list[Line]:
     for event in events:
         # Button and widget payloads ("/greet", "/affirm") are not the customer's words.
         if event.get("event") == "user" and event.get("text") and not event["text"].startswith("/"):
-            lines.append(Line("customer", event["text"], at=event.get("timestamp") or time.time()))
+            lines.append(Line("customer", written(event), at=event.get("timestamp") or time.time()))
         elif event.get("event") == "bot" and event.get("text"):
             lines.append(Line("bot", event["text"], at=event.get("timestamp") or time.time()))
     return lines

@@ -8,6 +8,7 @@ from typing import Any
 from actions.input_check import Problem
 from handoff.echo import quoted
 from kb.entry import Entry
+from rasa_ext.input_rules import MAX_FULL_TEXT_CHARS
 
 Message = dict[str, Any]
 
@@ -115,8 +116,8 @@ def input_problem(problem: Problem, max_chars: int) -> list[Message]:
     """Why a message could not be searched, and what to do instead."""
     if problem == "too_long":
         text = (f"Your message is longer than I can read at once ({max_chars:,} characters). "
-                "I've kept all of it with this conversation. Could you ask your main question "
-                "in a sentence or two?")
+                f"I've kept it with this conversation (up to {MAX_FULL_TEXT_CHARS:,} characters). "
+                "Could you ask your main question in a sentence or two?")
         return [{"text": text}]
     return [{"text": INPUT_PROBLEMS[problem]}]
 

@@ -171,6 +171,7 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
 
   const host = document.createElement('support-chat-widget');
   const root = host.attachShadow({ mode: 'open' });
+  // The input's maxlength is what the server keeps of a message (MAX_FULL_TEXT_CHARS, rasa_ext/input_rules.py).
   root.innerHTML = `<style>${CSS}</style><div class="w" id="w">
 <button type="button" class="launch" id="launch" aria-controls="panel" aria-expanded="false">${ICON_CHAT}<span class="badge" id="badge" aria-hidden="true" hidden></span></button>
 <div class="panel" id="panel" role="dialog" aria-labelledby="title" hidden>
@@ -178,7 +179,7 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
 <div class="status" id="status" role="status" hidden></div>
 <div class="banner" id="banner" role="alert" hidden></div>
 <div class="log" id="log" role="log" aria-live="polite" tabindex="0"><div class="typing" id="typing" aria-hidden="true" hidden><i></i><i></i><i></i></div></div>
-<form class="send" id="form"><textarea id="input" rows="1"></textarea><button class="sendb" id="send">${ICON_SEND}</button></form>
+<form class="send" id="form"><textarea id="input" rows="1" maxlength="20000"></textarea><button class="sendb" id="send">${ICON_SEND}</button></form>
 </div></div>`;
   const $ = (id) => root.getElementById(id);
   const [wrap, launcher, badge, panel, logEl, typing, form, input] =
@@ -364,28 +365,40 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
         flush();
       });
       socket.on('bot_uttered', receive);
-      socket.on('disconnect', () => { ready = false; setStatus('offline'); });
+      socket.on('disconnect', () => { ready = false; inFlight = null; setStatus('offline'); });
       socket.on('connect_error', () => setStatus('offline'));
     }, () => { connecting = null; setStatus('offline'); }); // retried on the next send or `online`
   }
 
-  // Emits the outbox in order. Synchronous, so two calls can never interleave; each message leaves
-  // the outbox right after it was emitted on a connected socket, so a reconnect can't resend it.
+  // Emits the outbox in order, one message at a time: the next leaves once the server has taken
+  // the last (its acknowledgement). A message stays in the outbox, shown "Waiting to send", until
+  // then: when the conversation's backlog is full the server answers {retry_after} and it is sent
+  // again after that many seconds; if the connection drops first, it is sent again on reconnect.
+  // A Rasa without our channel acknowledges with nothing, which counts as taken.
+  let inFlight = null;
+  let retryTimer = null;
   function flush() {
     if (!(ready && socket.connected && navigator.onLine)) return connect();
+    const [m] = load('outbox', []);
+    if (!m || inFlight || retryTimer) return render();
     // `signature`: the website's HMAC of id and e-mail (widget/README.md), passed on unchanged.
     const customer = Object.fromEntries(['id', 'name', 'email', 'signature'].filter((k) => cfg.customer[k]).map((k) => [k, String(cfg.customer[k])]));
-    let box;
-    while ((box = load('outbox', [])).length) {
-      const [m] = box;
-      socket.emit('user_uttered', {
-        message: m.text,
-        session_id: conv().session,
-        metadata: { customer, browser_id: load('browser'), page: m.page },
-      });
-      save('outbox', box.slice(1));
+    inFlight = m.id;
+    socket.emit('user_uttered', {
+      message: m.text,
+      session_id: conv().session,
+      metadata: { customer, browser_id: load('browser'), page: m.page },
+    }, (ack) => {
+      if (inFlight !== m.id) return; // the connection dropped meanwhile: it is being sent again
+      inFlight = null;
+      if (ack && ack.retry_after) {
+        retryTimer = setTimeout(() => { retryTimer = null; if (leader) flush(); }, ack.retry_after * 1000);
+        return;
+      }
+      save('outbox', load('outbox', []).filter((x) => x.id !== m.id));
       save('sent', Date.now());
-    }
+      flush();
+    });
     render();
   }
 

@@ -1,0 +1,154 @@
+"""Rasa's REST and socket.io channels, with the input bounded before it costs anything.
+
+Named in credentials.yml by module path (Rasa 3.6 loads any channel class that way); they keep
+Rasa's names, so the URLs (/webhooks/rest/webhook, /socket.io) and events stay the same. What
+they add, the same on both (the rules themselves are in rasa_ext/input_rules.py, the lines in
+rasa_ext/conversation_queue.py):
+
+* a malformed request is refused with its reason: REST answers 400 `{"error": "..."}` (413 for a
+  body over MAX_BODY_BYTES, read no further); socket.io emits ERROR_EVENT to the sender;
+* the text is cleaned, a payload we don't send is made plain text, and NLU reads at most
+  MAX_MESSAGE_CHARS (the full text goes along in the metadata);
+* one conversation's messages are handled one at a time, in arrival order, at most BACKLOG at
+  once; beyond that REST answers 429 with Retry-After, socket.io emits ERROR_EVENT with
+  `retry_after`. A message taken is handled to the end even if the client goes away.
+
+Over socket.io the handler returns as soon as the message is taken or refused; a client that asks
+for an acknowledgement (our widget) gets `{"ok": true}` or the error object as it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput
+from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from rasa_ext.conversation_queue import Busy, ConversationQueues
+from rasa_ext.input_rules import MAX_BODY_BYTES, Incoming, InputError, incoming, parse_body
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# The socket.io event a refused message gets: {"error": "<reason>"}, plus "retry_after"
+# (seconds) when the conversation's backlog is full.
+ERROR_EVENT = "user_uttered_error"
+# One set of lines per process, shared by the channels: a conversation reached over both
+# (REST tests, socket.io widget) still has its messages handled one at a time.
+QUEUES = ConversationQueues()
+
+
+def _error(status: int, reason: str, headers: Optional[Dict[str, str]] = None, **extra: Any) -> HTTPResponse:
+    return response.json({"error": reason, **extra}, status=status, headers=headers)
+
+
+async def _handle(on_new_message: OnNewMessage, message: Incoming, output: OutputChannel, channel: str) -> bool:
+    """Hand the message to Rasa; False if that failed (logged with its traceback, as Rasa's channels do)."""
+    try:
+        await on_new_message(UserMessage(message.text, output, message.sender,
+                                         input_channel=channel, metadata=message.metadata))
+        return True
+    except Exception:
+        logger.exception("Handling a message of conversation %s failed", message.sender)
+        return False
+
+
+def _bound_packets(webhook: Blueprint, sio: Any) -> None:
+    """Take socket.io packets up to MAX_BODY_BYTES, as REST bodies, and let websockets end quietly.
+
+    engine.io (1 MB) and Sanic's websockets (1 MiB) would otherwise drop the connection of a
+    1 MB message and the chat with it. Sanic reads its websocket limit in the main process
+    just after its `main_process_start` listeners (Rasa runs one worker, in that process).
+    """
+    sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+
+    @webhook.listener("main_process_start")
+    async def size_websockets(app: Any, _: Any) -> None:
+        app.config.WEBSOCKET_MAX_SIZE = max(app.config.WEBSOCKET_MAX_SIZE, MAX_BODY_BYTES + 1024)
+
+    handle_request = sio.eio.handle_request
+
+    async def handle_engineio_request(request: Request, *args: Any, **kwargs: Any) -> Any:
+        return await handle_request(request, *args, **kwargs)
+
+    # A websocket that ended returns no response; Sanic 21.12 accepts that only from a handler
+    # marked as a websocket's, and otherwise logs an error with a traceback for every closed chat.
+    handle_engineio_request.is_websocket = True  # type: ignore[attr-defined]
+    sio.eio.handle_request = handle_engineio_request
+
+
+class RestInput(RasaRestInput):
+    """POST /webhooks/rest/webhook with {"sender", "message", "metadata"}: the bot's replies as JSON."""
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        # Streamed so that the body can be refused after MAX_BODY_BYTES instead of read whole.
+        @webhook.route("/webhook", methods=["POST"], stream=True)
+        async def receive(request: Request) -> HTTPResponse:
+            request.stream.request_max_size = MAX_BODY_BYTES
+            try:
+                await request.receive_body()
+            except PayloadTooLarge:
+                return _error(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+            try:
+                data = parse_body(request.body)
+                message = incoming(data.get("sender"), data, data.get("metadata"))
+            except InputError as error:
+                return _error(400, str(error))
+            collector = CollectingOutputChannel()
+            try:
+                task = QUEUES.submit(message.sender, lambda: _handle(on_new_message, message, collector, self.name()))
+            except Busy as busy:
+                return _error(429, str(busy), {"Retry-After": str(busy.retry_after)}, retry_after=busy.retry_after)
+            # Shielded: a client that leaves does not stop the handling of its message.
+            if not await asyncio.shield(task):
+                return _error(500, "the message could not be handled")
+            return response.json(collector.messages)
+
+        return webhook
+
+
+class SocketIOInput(RasaSocketIOInput):
+    """Rasa's socket.io channel, whose `user_uttered` handler checks, cuts and queues the message."""
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+        sio = self.sio
+        _bound_packets(webhook, sio)
+
+        async def refuse(sid: Text, error: Dict[str, Any]) -> Dict[str, Any]:
+            await sio.emit(ERROR_EVENT, error, room=sid, namespace=self.namespace)
+            return error
+
+        # Replaces Rasa's handler for the event (python-socketio keeps one handler per event).
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, *args: Any) -> Dict[str, Any]:
+            data = args[0] if len(args) == 1 else args  # a client may emit any number of arguments
+            try:
+                if not isinstance(data, dict):
+                    raise InputError("the message must be an object with `message` and `session_id`")
+                sender = data.get("session_id") if self.session_persistence else sid
+                message = incoming(sender, data, data.get(self.metadata_key), sender_field="session_id")
+            except InputError as error:
+                return await refuse(sid, {"error": str(error)})
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            try:
+                QUEUES.submit(message.sender, lambda: _handle(on_new_message, message, output, self.name()))
+            except Busy as busy:
+                return await refuse(sid, {"error": str(busy), "retry_after": busy.retry_after})
+            return {"ok": True}
+
+        return webhook
