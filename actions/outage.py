@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 from actions import replies
 from actions.customer import customer_from
 from actions.handoff_context import build_context, is_flagged, transcript
+from actions.input_check import written
 from actions.runtime import knowledge_base, outage_journal, redis_client
 from detection import Reason, Turn, assess
 from handoff.contacts import ContactHistory, identities
@@ -57,7 +58,7 @@ async def outage_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
 
     A customer already waiting in the queue keeps their place: the message joins their handoff.
     """
-    text = tracker.latest_message.get("text") or ""
+    text = written(tracker.latest_message)
     intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
     waiting_on = tracker.get_slot("handoff_ticket") if tracker.get_slot("handoff_state") == "queued" else None
     if waiting_on:
@@ -97,7 +98,7 @@ async def take_outage_ticket(
 
 def _ticket_data(tracker: Tracker, customer: dict[str, Any], reasons: list[Reason], level: str) -> dict[str, Any]:
     """A journal "open" record's data: who, why, and the whole conversation Rasa holds."""
-    text = tracker.latest_message.get("text") or ""
+    text = written(tracker.latest_message)
     outage = Reason("outage", OUTAGE_DETAIL, "" if text.startswith("/") else text)
     return dict(
         sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "",
@@ -117,7 +118,7 @@ def _outage_turns(events: list[dict[str, Any]]) -> list[TurnRecord]:
             outcome = "handoff"
         else:
             outcome = "" if intent in CHIT_CHAT or event["text"].startswith("/") else "dont_know"
-        turns.append(TurnRecord(event["text"], intent, outcome, at=event.get("timestamp") or 0.0))
+        turns.append(TurnRecord(written(event), intent, outcome, at=event.get("timestamp") or 0.0))
     return turns
 
 
