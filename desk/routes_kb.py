@@ -20,25 +20,24 @@ from desk.kb_form import EntryForm
 from desk.kb_gaps import gap_rows, group_count, parse_ids
 from desk.pages import render
 from desk.services import Services, services
-from kb.entry import Entry
 from kb.gaps import GapLog
 from kb.history import EntryHistory, Version
-from kb.overlap import Overlap, find_overlaps
-from kb.store import StaleEdit, fingerprint
+from kb.overlap import Overlap
+from kb.store import Snapshot, StaleEdit, fingerprint
 
 log = logging.getLogger("desk")
 STALE = "Someone changed this entry while you were editing it. Your text is below; compare it with theirs before saving again."
 
 
-def _overlaps(svc: Services, entries: dict[str, Entry], only: str | None = None) -> tuple[list[Overlap], dict[str, str]]:
-    """Overlapping pairs (all, or those of one entry) and every entry's title."""
-    return find_overlaps(entries.values(), svc.question_vectors, only=only), {i: e.title for i, e in entries.items()}
+def _overlaps(svc: Services, snapshot: Snapshot, only: str | None = None) -> tuple[list[Overlap], dict[str, str]]:
+    """Overlapping pairs (all, or those of one entry: stored, updated for the edits since) and every entry's title."""
+    return svc.overlaps.pairs(snapshot, only=only), {i: e.title for i, e in snapshot.entries.items()}
 
 
 async def warm_up(svc: Services) -> None:
-    """Load the model and the KB's question vectors at start-up, so the first KB page is quick."""
+    """Bring the stored overlaps up to date at start-up (loading the model), so the first KB page is quick."""
     try:
-        await asyncio.to_thread(lambda: _overlaps(svc, svc.kb.snapshot().entries))
+        await asyncio.to_thread(lambda: _overlaps(svc, svc.kb.snapshot()))
     except Exception:  # noqa: BLE001 - the page will try again (and show the error) when opened
         log.exception("could not prepare the overlap check")
 
@@ -49,7 +48,7 @@ async def entries(request: Request) -> Response:
     svc = services(request)
     snapshot = await asyncio.to_thread(svc.kb.snapshot)
     (overlaps, titles), gap_groups, removed = await asyncio.gather(
-        asyncio.to_thread(_overlaps, svc, snapshot.entries), asyncio.to_thread(group_count, svc.redis),
+        asyncio.to_thread(_overlaps, svc, snapshot), asyncio.to_thread(group_count, svc.redis),
         asyncio.to_thread(EntryHistory(svc.redis).deleted))
     listed = sorted(snapshot.entries.values(), key=lambda e: (e.category, e.title.lower()))
     return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles, "gap_groups": gap_groups,
@@ -112,7 +111,7 @@ async def edit_entry(request: Request) -> Response:
     entry = snapshot.entries.get(entry_id)
     if entry is None:
         return _no_entry(request, entry_id)
-    overlaps, titles = await asyncio.to_thread(_overlaps, svc, snapshot.entries, entry_id)
+    overlaps, titles = await asyncio.to_thread(_overlaps, svc, snapshot, entry_id)
     versions = await asyncio.to_thread(EntryHistory(svc.redis).versions, entry_id)
     # An earlier version is loaded into the form against the current one: saving brings it back.
     loaded = _version(versions, request.query_params.get("version"))

@@ -17,7 +17,7 @@ from infra.redis_client import connect
 from infra.settings import Settings
 from infra.stack import rasa_token
 from kb.encoder import Encoder
-from kb.overlap import QuestionVectors
+from kb.overlap import OverlapChecker, QuestionVectors
 from kb.store import KBStore
 
 
@@ -34,7 +34,7 @@ class Services:
     throttle: LoginThrottle
     rasa: RasaClient
     kb: KBStore
-    question_vectors: QuestionVectors  # for the editor's overlap warnings (the model loads on first use)
+    overlaps: OverlapChecker  # the overlap warnings, kept in Redis (the model loads on first use)
 
     @classmethod
     def create(cls, settings: Settings) -> "Services":
@@ -43,7 +43,8 @@ class Services:
             settings=settings, redis=client, queue=HandoffQueue(client), contacts=ContactHistory(client),
             users=UserStore(client), sessions=SessionStore(client), throttle=LoginThrottle(client),
             rasa=RasaClient(f"http://localhost:{settings.rasa_port}", rasa_token(settings)),
-            kb=KBStore(client), question_vectors=QuestionVectors(Encoder(settings.embedding_model, settings.torch_threads)),
+            kb=KBStore(client),
+            overlaps=OverlapChecker(KBStore(client), QuestionVectors(Encoder(settings.embedding_model, settings.torch_threads))),
         )
 
 

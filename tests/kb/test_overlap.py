@@ -8,7 +8,8 @@ from test_index import encoder, make_entry  # noqa: F401  (shared fixture)
 
 from kb.cli import main
 from kb.files import write_entries
-from kb.overlap import QuestionVectors, find_overlaps
+from kb.overlap import OverlapChecker, QuestionIndex, QuestionVectors, find_overlaps
+from kb.store import KBStore, fingerprint
 
 
 def entry(entry_id: str, questions: list[str], answer: str):
@@ -49,3 +50,29 @@ def test_kb_validate_warns_about_overlaps_in_files(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "3 entries, no problems" in out and "1 overlapping pair(s)" in out
     assert "warning: 'returns' and 'send-back' overlap" in out and "'How can I send an item back?'" in out
+
+
+def test_the_stored_overlaps_are_updated_for_the_changed_entries_only(encoder, redis_client, monkeypatch):
+    store = KBStore(redis_client)
+    store.save([RETURNS, SAME_QUESTION, UNRELATED])
+    compared: list[str] = []
+    real = QuestionIndex.overlaps_of
+    monkeypatch.setattr(QuestionIndex, "overlaps_of", lambda index, entry_id: compared.append(entry_id) or real(index, entry_id))
+    checker = OverlapChecker(store, QuestionVectors(encoder))
+    [pair] = checker.pairs(store.snapshot())
+    assert (pair.first, pair.second) == ("returns", "send-back") and sorted(compared) == ["gift-cards", "returns", "send-back"]
+
+    compared.clear()
+    assert checker.pairs(store.snapshot(), only="send-back") == [pair]  # a page view: read, nothing compared
+    assert OverlapChecker(store, QuestionVectors(encoder)).pairs(store.snapshot()) == [pair]  # another desk reads it too
+    assert compared == []
+
+    store.save_entry(dataclasses.replace(SAME_QUESTION, answer=RETURNS.answer), fingerprint(SAME_QUESTION))
+    assert checker.pairs(store.snapshot()) == [] and compared == ["send-back"]
+    compared.clear()
+    store.delete_entry("send-back", fingerprint(store.get("send-back")))
+    store.save_entry(dataclasses.replace(UNRELATED, questions=UNRELATED.questions + ("How can I send an item back?",)),
+                     fingerprint(UNRELATED))
+    [pair] = checker.pairs(store.snapshot())
+    assert (pair.first, pair.second) == ("gift-cards", "returns")  # the desk's pairs are in id order
+    assert compared == ["gift-cards"]
