@@ -13,6 +13,7 @@ from actions.kb_answer import utter
 from actions.ratings import RATING_REQUEST, asks_for_rating
 from actions.runtime import call_kb, knowledge_base, redis_client, settings
 from handoff.contacts import Contact, ContactHistory, signed_identities, verified_identities
+from handoff.echo import plain_text
 from handoff.facts import mask_personal
 
 RESPONSES = {"goodbye": "utter_goodbye", "thank": "utter_you_are_welcome", "bot_challenge": "utter_iamabot"}
@@ -43,10 +44,11 @@ class ActionGreet(CustomerTurnAction):
 
     async def respond(self, dispatcher, tracker, domain, context) -> Reply:
         earlier, topic = await call_kb(dispatcher, lambda: unresolved_earlier(context)) or ([], "")
+        # The name the website gave (or a visitor claims) is repeated as plain text only.
+        name = plain_text(context.customer.get("name", ""))
         if earlier:
-            utter(dispatcher, replies.repeat_greeting(context.customer.get("name", ""), len(earlier), topic))
+            utter(dispatcher, replies.repeat_greeting(name, len(earlier), topic))
             return Reply()
-        name = context.customer.get("name")
         dispatcher.utter_message(response="utter_greet_name" if name else "utter_greet", name=name)
         return Reply()
 
