@@ -14,7 +14,7 @@ SHARED_EVAL ?= ../shared/eval
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train run test test-unit test-e2e test-stories validate eval bench clean
+.PHONY: help setup train run test test-unit test-e2e test-stories validate eval bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,10 @@ eval: setup train ## Tuning figures on ../shared/eval (BANKING77, BANKING77-OOS,
 
 bench: setup train ## Latency report (.data/bench/report.md with plots)
 	$(APP_PY) -m bench.latency
+
+MINUTES ?= 30
+soak: setup train ## Traffic with faults for MINUTES (default 30); .data/soak/report.md with plots
+	$(APP_PY) -m bench.soak --minutes $(MINUTES)
 
 clean: ## Remove environments, models and local data
 	rm -rf $(APP_VENV) $(RASA_VENV) models .data

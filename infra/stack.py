@@ -127,7 +127,7 @@ class Stack:
         self.start_actions()
         self.supervisor.start_program("desk")
         self.wait_until_up("desk", f"{self.desk_url}/health")
-        self.wait_until_up("rasa", f"{self.rasa_url}/", timeout=300)
+        self.wait_until_up("rasa", f"{self.rasa_url}/")
         return notes
 
     def start_actions(self) -> None:
