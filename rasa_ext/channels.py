@@ -33,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from rasa_ext.conversation_queue import Busy, ConversationQueues
-from rasa_ext.input_rules import MAX_BODY_BYTES, Incoming, InputError, incoming, parse_body
+from rasa_ext.input_rules import MAX_BODY_BYTES, Incoming, InputError, incoming, parse_body, text_field
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,22 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit(ERROR_EVENT, error, room=sid, namespace=self.namespace)
             return error
 
-        # Replaces Rasa's handler for the event (python-socketio keeps one handler per event).
+        # The handlers below replace Rasa's (python-socketio keeps one handler per event).
+        rasa_session_request = sio.handlers[self.namespace or "/"]["session_request"]
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, *args: Any) -> Optional[Dict[str, Any]]:
+            data = args[0] if len(args) == 1 else (None if not args else args)
+            try:
+                if data is not None and not isinstance(data, dict):
+                    raise InputError("the session request must be an object with `session_id` (or none)")
+                if (data or {}).get("session_id") is not None:
+                    text_field(data, "session_id")
+            except InputError as error:
+                return await refuse(sid, {"error": str(error)})
+            await rasa_session_request(sid, data)
+            return None
+
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, *args: Any) -> Dict[str, Any]:
             data = args[0] if len(args) == 1 else args  # a client may emit any number of arguments

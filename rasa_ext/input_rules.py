@@ -90,7 +90,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
     return data
 
 
-def _text_field(data: Mapping[str, Any], name: str, max_chars: int | None = None) -> str:
+def text_field(data: Mapping[str, Any], name: str, max_chars: int | None = MAX_SENDER_CHARS) -> str:
+    """`data[name]`, a non-empty string of at most `max_chars` (None: any length), else InputError."""
     value = data.get(name)
     if value is None:
         raise InputError(f"`{name}` is missing")
@@ -173,8 +174,8 @@ def incoming(sender: Any, data: Mapping[str, Any], metadata: Any, max_chars: int
     Raises InputError (with the reason to send back, naming `sender_field` for the sender) for
     anything that is not a message.
     """
-    sender = _text_field({sender_field: sender}, sender_field, MAX_SENDER_CHARS)
-    written = guard(clean(_text_field(data, "message")))
+    sender = text_field({sender_field: sender}, sender_field)
+    written = guard(clean(text_field(data, "message", max_chars=None)))
     meta = clean(_metadata(metadata))
     meta.pop(FULL_TEXT_KEY, None)  # only the channel says what the customer wrote
     if len(written) > max_chars:

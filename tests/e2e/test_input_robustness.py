@@ -85,7 +85,7 @@ def user_texts(rasa: Rasa, sender: str) -> list[str]:
 def wait_for_texts(rasa: Rasa, sender: str, count: int, timeout: float = 120.0) -> list[str]:
     """The conversation's user texts once it holds `count` of them."""
     deadline = time.monotonic() + timeout
-    while (texts := user_texts(rasa, sender)) and len(texts) < count and time.monotonic() < deadline:
+    while len(texts := user_texts(rasa, sender)) < count and time.monotonic() < deadline:
         time.sleep(0.3)
     return texts
 
@@ -101,7 +101,8 @@ def malformed_bodies(rng: random.Random, n: int) -> Iterator[bytes]:
     fixed = [b"", b"[]", b'"x"', b"null", b"123", b"true", b"{", b"}", b"{'a': 1}", b"\xff\xfe\x00",
              b'{"sender": "a"}', b'{"message": "hi"}', b'{"sender": "", "message": "hi"}',
              b'{"sender": "a", "message": ""}', b'{"sender": "a", "message": " \\t\\n"}',
-             b'{"sender": " ", "message": "hi"}', b'{"sender": "a", "message": "hi", "metadata": "x"}']
+             b'{"sender": " ", "message": "hi"}', b'{"sender": "a", "message": "hi", "metadata": "x"}',
+             '{"sender": "a", "message": "hi"}'.encode("utf-16")]  # JSON must be UTF-8
     yield from fixed
     for _ in range(n - len(fixed)):
         kind = rng.randrange(5)
@@ -185,8 +186,8 @@ class FuzzSocket:
         self.client.on(ERROR_EVENT, self.errors.append)
         self.client.connect(url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=30)
 
-    def call(self, data: Any) -> Any:
-        return self.client.call("user_uttered", data, timeout=30)
+    def call(self, data: Any, event: str = "user_uttered") -> Any:
+        return self.client.call(event, data, timeout=30)
 
     def close(self) -> None:
         self.client.disconnect()
@@ -220,6 +221,10 @@ def test_malformed_socketio_events_get_an_error_back_never_silence(running_stack
         for data in malformed_events(random.Random(SEED + 2), 700):
             ack = fuzz.call(data)
             assert isinstance(ack, dict) and isinstance(ack.get("error"), str) and ack["error"], (data, ack)
+            sent += 1
+        for data in [5, "x", [], {"session_id": 5}, {"session_id": ""}, {"session_id": "s" * 201}]:
+            ack = fuzz.call(data, "session_request")
+            assert isinstance(ack, dict) and ack["error"], (data, ack)
             sent += 1
         deadline = time.monotonic() + 10
         while len(fuzz.errors) < sent and time.monotonic() < deadline:
@@ -299,6 +304,15 @@ def test_a_socketio_burst_is_taken_up_to_the_backlog_in_order_and_the_rest_told_
     assert len(taken) >= BACKLOG and busy, acks
     assert all(b["retry_after"] >= 1 and b["error"] for b in busy)
     assert wait_for_texts(rasa, session, len(taken)) == taken
+
+
+def test_a_message_whose_client_hangs_up_is_still_handled_and_kept(running_stack: RunningStack, rasa: Rasa, logs_clean):
+    sender = "hang-up-" + uuid.uuid4().hex[:10]
+    sent = [f"How long does a refund take? ({n})" for n in range(5)]
+    for text in sent:
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            requests.post(f"{running_stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=0.02)
+    assert wait_for_texts(rasa, sender, len(sent)) == sent
 
 
 def test_after_all_that_a_normal_question_is_still_answered(running_stack: RunningStack, logs_clean):
