@@ -41,7 +41,7 @@ OUT = REPO_ROOT / ".data" / "soak"
 SERVICES = ("redis", "rasa", "actions", "desk")
 QUESTIONS = ("How long does a refund take?", "Do you ship to Canada?", "How do I reset my password?",
              "Can I change my delivery address?", "What payment methods do you accept?")
-SEND_TRIES = 40  # about 3 minutes of retries: longer than a Rasa restart
+SEND_TRIES = 60  # about 6 minutes of retries: longer than a Rasa restart on a busy machine
 BURST = 50
 MEGABYTE = "Please read all of this. " * 40_000  # 1,000,000 characters
 FAULT_SENDER = "soak-fault-"  # the bursts' and the 1 MB message's conversations (their latency is apart)
