@@ -6,7 +6,8 @@ they add, the same on both (the rules themselves are in rasa_ext/input_rules.py,
 rasa_ext/conversation_queue.py):
 
 * a malformed request is refused with its reason: REST answers 400 `{"error": "..."}` (413 for a
-  body over MAX_BODY_BYTES, read no further); socket.io emits ERROR_EVENT to the sender;
+  body over MAX_BODY_BYTES, read no further); socket.io emits ERROR_EVENT to the sender (for a
+  malformed `session_request` too), and takes packets up to MAX_BODY_BYTES;
 * the text is cleaned, a payload we don't send is made plain text, and NLU reads at most
   MAX_MESSAGE_CHARS (the full text goes along in the metadata);
 * one conversation's messages are handled one at a time, in arrival order, at most BACKLOG at
