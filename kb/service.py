@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Collection
 
 import numpy as np
+from redis.exceptions import RedisError
 
 from kb.decide import Decision, decide
 from kb.encoder import Encoder
@@ -178,9 +179,10 @@ class KnowledgeBase:
                 self._sync()
                 self._refit_when_due()
                 failing = False
-            except Exception:  # noqa: BLE001 - e.g. Redis down: keep serving, try again
+            except Exception as error:  # noqa: BLE001 - Redis down or a refit failed: keep serving, try again
                 if not failing:
-                    log.exception("could not bring the KB index up to date; retrying")
+                    log.warning("could not bring the KB index up to date; retrying: %r", error,
+                                exc_info=not isinstance(error, RedisError))
                 failing = True
                 self._last_change = time.monotonic()  # a failed refit is tried again after the quiet delay
                 self._stopped.wait(1.0)

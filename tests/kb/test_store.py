@@ -79,3 +79,26 @@ def test_only_the_latest_versions_are_kept(redis_client):
         store.save_entry(make_entry("a", answer=f"v{i}"), fingerprint(store.get("a")))
     versions = EntryHistory(redis_client).versions("a")
     assert len(versions) == KEEP_VERSIONS and versions[0].entry.answer == f"v{KEEP_VERSIONS + 3}"
+
+
+def test_the_change_log_names_the_entries_each_change_touched(redis_client):
+    store = KBStore(redis_client)
+    store.save([make_entry("a"), make_entry("b")])
+    start = store.snapshot()
+    store.save_entry(make_entry("c"), "")
+    store.delete_entry("a", fingerprint(store.get("a")))
+    changes = store.changes(start.version, start.mark)
+    assert changes.ids == {"a", "c"} and changes.version == start.version + 2
+    assert store.changes(changes.version, changes.mark).ids == frozenset()  # nothing since
+    assert store.get_many(["a", "c"]) == {"a": None, "c": make_entry("c")}
+
+
+def test_the_change_log_says_when_it_cannot_tell(redis_client):
+    store = KBStore(redis_client)
+    store.save([make_entry("a")])
+    start = store.snapshot()
+    store.save([make_entry("b")], replace=True)
+    assert store.changes(start.version, start.mark).ids is None  # replaced: compare everything
+    later = store.snapshot()
+    redis_client.incr("kb:version")  # a change written without its record
+    assert store.changes(later.version, later.mark).ids is None
