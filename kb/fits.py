@@ -62,8 +62,13 @@ def loads(raw: bytes, encoder: Encoder, config: RetrievalConfig) -> Fit:
                state["variants"].numpy(), state["owners"].numpy().astype(np.int64))
 
 
+def fit_lock(client: redis.Redis) -> redis.lock.Lock:
+    """The lock of the one process fitting (not thread-local: `kept` extends it from its own thread)."""
+    return client.lock(LOCK_KEY, timeout=LOCK_LEASE, thread_local=False)
+
+
 @contextmanager
-def _kept(lock: redis.lock.Lock) -> Iterator[None]:
+def kept(lock: redis.lock.Lock) -> Iterator[None]:
     """Extend `lock` every third of its lease while the body runs."""
     done = threading.Event()
 
@@ -117,7 +122,7 @@ class FitStore:
     def fit_once(self, entries: Sequence[Entry]) -> Fit | None:
         """The fit of `entries`: loaded if stored, else made here and stored; None while another
         process holds the lock (its fit will be stored for everyone)."""
-        lock = self._redis.lock(LOCK_KEY, timeout=LOCK_LEASE)
+        lock = fit_lock(self._redis)
         if not lock.acquire(blocking=False):
             return None
         try:
@@ -126,7 +131,7 @@ class FitStore:
             if found is not None:
                 return found
             started = time.perf_counter()
-            with _kept(lock):
+            with kept(lock):
                 fit = Fit.make(entries, self._encoder, self._config)
             self.store(fit)
             log.info("fitted %d entries in %.1f s", len(entries), time.perf_counter() - started)

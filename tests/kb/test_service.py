@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 import pytest
 from test_index import SMALL_KB, config, encoder, make_entry, small_index  # noqa: F401  (shared fixtures)
 
+import kb.fits
 from kb.fits import FitStore
 from kb.index import Fit
 from kb.service import KnowledgeBase
@@ -136,3 +137,13 @@ def test_a_burst_of_edits_is_refitted_once_and_adopted_by_every_process(
     assert not any("payment-methods" in ids for ids in answers[deleted_at:])
     for kb in replicas:
         assert kb.ask("What are your opening hours?").hits[0].entry_id == "store-hours"
+
+
+def test_the_fit_lock_is_kept_while_a_long_fit_runs(redis_client, monkeypatch) -> None:
+    monkeypatch.setattr(kb.fits, "LOCK_LEASE", 0.3)
+    lock = kb.fits.fit_lock(redis_client)
+    assert lock.acquire(blocking=False)
+    with kb.fits.kept(lock):
+        time.sleep(1.0)  # three leases
+        assert lock.owned() and not kb.fits.fit_lock(redis_client).acquire(blocking=False)
+    lock.release()
