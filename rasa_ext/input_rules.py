@@ -85,6 +85,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
         data = json.loads(body.decode("utf-8", errors="replace"))
     except ValueError:
         raise InputError("the body is not valid JSON") from None
+    except RecursionError:  # "[[[[...": two megabytes of it nest far deeper than Python recurses
+        raise InputError("the body is nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError("the body must be a JSON object with `sender` and `message`")
     return data
@@ -110,11 +112,15 @@ def _metadata(value: Any) -> dict[str, Any]:
     if isinstance(value, str):  # Rasa's socket.io channel accepts metadata as a JSON string
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InputError("`metadata` is not valid JSON") from None
     if not isinstance(value, dict):
         raise InputError("`metadata` must be a JSON object")
-    if len(json.dumps(value, default=str)) > MAX_METADATA_CHARS:
+    try:
+        size = len(json.dumps(value, default=str))
+    except RecursionError:
+        raise InputError("`metadata` is nested too deeply") from None
+    if size > MAX_METADATA_CHARS:
         raise InputError(f"`metadata` is larger than {MAX_METADATA_CHARS} characters")
     return value
 

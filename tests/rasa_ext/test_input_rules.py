@@ -19,6 +19,16 @@ def test_a_body_that_is_not_a_json_object_is_refused(body):
         parse_body(body)
 
 
+def test_deeply_nested_json_is_refused_not_a_crash():
+    with pytest.raises(InputError, match="nested too deeply"):
+        parse_body(b"[" * 1_000_000 + b"]" * 1_000_000)
+    deep: dict = {}
+    for _ in range(100_000):
+        deep = {"a": deep}
+    with pytest.raises(InputError, match="nested too deeply"):
+        incoming("me", {"message": "hi"}, deep)
+
+
 def test_undecodable_bytes_in_a_body_become_replacement_characters():
     assert parse_body(b'{"message": "caf\xe9"}') == {"message": "caf\ufffd"}
 
