@@ -197,16 +197,17 @@ def _journal_kept(entry: dict[str, Any]) -> None:
     """Journal one record Rasa kept while this server was down (rasa_ext.action_outage)."""
     if entry["op"] == "open":
         tracker = Tracker.from_dict(entry["tracker"])
-        text = tracker.latest_message.get("text") or ""
+        text = written(tracker.latest_message)
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         assessment = assess([Turn(text, intent)])  # as outage_turn judges: only this message is at hand
         reasons = list(assessment.reasons) or [ASKED_REASON]
         customer = customer_from(tracker, text)
         outage_journal().write("open", entry["ticket"], **_ticket_data(tracker, customer, reasons, assessment.level))
     elif entry["op"] == "contact":
-        outage_journal().write("contact", entry["ticket"], text=entry["text"])
+        outage_journal().write("contact", entry["ticket"], text=written(entry["message"]))
     else:
-        outage_journal().write("line", entry["ticket"], line=Line("customer", entry["text"], at=entry["at"]).to_dict())
+        line = Line("customer", written(entry["message"]), at=entry["at"])
+        outage_journal().write("line", entry["ticket"], line=line.to_dict())
 
 
 def take_over_actions_down(client: redis.Redis) -> int:

@@ -7,10 +7,11 @@ module-level lookup, so replacing that name with a subclass is enough; it is don
 
 What was meant for people is not left to the customer to repeat: a request for a person (the
 `request_human` intent; only the intent is known here, the action server judges the rest), contact
-details for a ticket, or a message for the agent who has the chat, is pushed as one JSON record
-onto the Redis list `handoff:actions_down`. The action server, once back, moves the records into
-its outage journal, whose replay opens the ticket with the whole conversation (actions.outage).
-The customer is told that plainly; if Redis is unreachable too, they get the apology alone.
+details for a ticket, or a message for the agent who has the chat (or for whom the customer
+waits) is pushed as one JSON record onto the Redis list `handoff:actions_down`. The action server,
+once back, moves the records into its outage journal, whose replay opens the ticket with the
+whole conversation (actions.outage). The customer is told that plainly; if Redis is unreachable
+too, they get the apology alone.
 
 Like the rest of rasa_ext this reads os.environ (the variables infra.stack sets for endpoints.yml
 and the settings infra.settings defines), not infra.settings.
@@ -78,10 +79,12 @@ def kept_for_people(tracker: DialogueStateTracker) -> Optional[Dict[str, Any]]:
     intent = (message.intent or {}).get("name") if message else None
     state, ticket = tracker.get_slot("handoff_state"), tracker.get_slot("handoff_ticket")
     record: Dict[str, Any] = {"id": uuid.uuid4().hex, "at": time.time(), "sender_id": tracker.sender_id}
+    # With its metadata, which holds the uncut text of a message cut for NLU (actions.input_check.written).
+    said = {"text": text, "metadata": (message.metadata if message else None) or {}}
     if ticket and state == "collecting_contact":
-        return {**record, "op": "contact", "ticket": ticket, "text": text}
-    if ticket and state == "with_agent":
-        return {**record, "op": "line", "ticket": ticket, "text": text}
+        return {**record, "op": "contact", "ticket": ticket, "message": said}
+    if ticket and state in ("with_agent", "queued"):  # a customer waiting keeps their place
+        return {**record, "op": "line", "ticket": ticket, "message": said}
     if intent == "request_human" or text.startswith("/request_human"):
         # The whole tracker, as Rasa sends it to the action server, so the ticket has the conversation.
         return {**record, "op": "open", "ticket": new_reference(), "tracker": tracker.current_state(EventVerbosity.ALL)}

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from bench.stack import bench_stack
+from handoff.presence import heartbeat
 from handoff.queue import HandoffQueue
 from infra.redis_client import connect
 from infra.stack import Stack, rasa_token
@@ -81,10 +82,18 @@ def test_the_rasa_token_is_on_no_command_line_and_still_guards_the_api(stack: St
 
 
 def test_a_request_for_a_person_while_the_action_server_is_down_becomes_a_ticket(stack: Stack):
+    client = connect(stack.settings.redis)
+    queue = HandoffQueue(client)
+    heartbeat(client, "fault-agent")  # someone online: a request made now queues
+    waiting = Customer(stack.rasa_url)
+    waiting.say("/request_human")
+    waiting_on = queue.open_for(waiting.sender).ticket
     customer = Customer(stack.rasa_url)
     customer.say("How long does a refund take?")
     stack.stop_actions()
     try:
+        # A customer waiting for a person keeps their place: the message is kept for the agent.
+        assert "It is saved" in texts(waiting.say("Still waiting, my order is MM-4242"))
         # An answer needs the action server: the apology stays.
         assert "part of our system isn't responding" in texts(customer.say("Where is my parcel MM-31337?"))
         asked = texts(customer.say("/request_human"))  # the "Talk to a person" button
@@ -93,8 +102,6 @@ def test_a_request_for_a_person_while_the_action_server_is_down_becomes_a_ticket
         assert ticket in texts(customer.say("Please e-mail me at jo.fault@example.com"))
     finally:
         stack.start_actions()
-    queue = HandoffQueue(connect(stack.settings.redis))
-
 
     def with_contact() -> bool:
         handoff = queue.get(ticket)
@@ -108,7 +115,8 @@ def test_a_request_for_a_person_while_the_action_server_is_down_becomes_a_ticket
     # The whole conversation: from before the outage, during it, and the contact details.
     assert said[:2] == ["How long does a refund take?", "Where is my parcel MM-31337?"]
     assert "Please e-mail me at jo.fault@example.com" in said
-    assert connect(stack.settings.redis).llen(ACTIONS_DOWN_KEY) == 0
+    assert "Still waiting, my order is MM-4242" in [line.text for line in queue.transcript(waiting_on)]
+    assert client.llen(ACTIONS_DOWN_KEY) == 0
 
 
 def test_each_service_killed_comes_back_while_the_others_go_on_and_nothing_is_lost(stack: Stack):
