@@ -134,6 +134,23 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit(ERROR_EVENT, error, room=sid, namespace=self.namespace)
             return error
 
+        decode_and_dispatch = sio.eio.handlers["message"]
+
+        async def readable_packets(eio_sid: Text, data: Any) -> None:
+            # python-socketio lets a packet it can't decode or dispatch ("42[", "2[]", JSON nested
+            # deeper than Python recurses...) out as a logged traceback, answering nothing. Event
+            # handlers run as tasks of their own, so what is caught here is the packet's fault.
+            try:
+                await decode_and_dispatch(eio_sid, data)
+            except Exception as error:  # noqa: BLE001 (any malformed client packet)
+                namespace = self.namespace or "/"
+                sid = sio.manager.sid_from_eio_sid(eio_sid, namespace)
+                logger.info("Unreadable socket.io packet from %s refused: %s", sid, type(error).__name__)
+                if sid:
+                    await refuse(sid, {"error": "the packet is not valid socket.io JSON"})
+
+        sio.eio.on("message", readable_packets)
+
         # The handlers below replace Rasa's (python-socketio keeps one handler per event).
         rasa_session_request = sio.handlers[self.namespace or "/"]["session_request"]
 

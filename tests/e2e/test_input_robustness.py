@@ -226,6 +226,10 @@ def test_malformed_socketio_events_get_an_error_back_never_silence(running_stack
             ack = fuzz.call(data, "session_request")
             assert isinstance(ack, dict) and ack["error"], (data, ack)
             sent += 1
+        # Packets that are not socket.io: broken or deeply nested JSON, an event without a name.
+        for raw in ["2[", '2["user_uttered", {]', "2" + "[" * 100_000 + "]" * 100_000, "2[]", "2{}", "2", "9"]:
+            fuzz.client.eio.send(raw)
+            sent += 1
         deadline = time.monotonic() + 10
         while len(fuzz.errors) < sent and time.monotonic() < deadline:
             time.sleep(0.1)
