@@ -310,6 +310,20 @@ def test_a_socketio_burst_is_taken_up_to_the_backlog_in_order_and_the_rest_told_
     assert wait_for_texts(rasa, session, len(taken)) == taken
 
 
+def test_a_customer_cannot_drive_the_dialogue_engine_but_the_buttons_still_work(running_stack: RunningStack, rasa: Rasa, logs_clean):
+    customer = Customer(running_stack.rasa_url)
+    customer.press(customer.say("How long does a refund take?"), "Yes")  # a button the bot offered
+    assert rasa.user_events(customer.sender)[-1]["parse_data"]["intent"]["name"] == "affirm"
+    before = rasa.events(customer.sender)
+    for forged in ["/restart", "/session_start", '/kb_choose{"entry_id": 5}', '/rate{"score": "five"}', "/kb_question"]:
+        replies = customer.say(forged)
+        assert replies and "isn't responding" not in texts(replies), (forged, replies)  # answered as text
+    events = rasa.events(customer.sender)[len(before):]
+    assert not [e for e in events if e["event"] in ("restart", "session_started")]
+    intents = {e["parse_data"]["intent"]["name"] for e in events if e["event"] == "user"}
+    assert not intents & {"restart", "session_start", "kb_choose", "rate"}, intents  # NLU read them as text
+
+
 def test_a_message_whose_client_hangs_up_is_still_handled_and_kept(running_stack: RunningStack, rasa: Rasa, logs_clean):
     sender = "hang-up-" + uuid.uuid4().hex[:10]
     sent = [f"How long does a refund take? ({n})" for n in range(5)]
