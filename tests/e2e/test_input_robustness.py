@@ -45,7 +45,7 @@ TEXTS = [
     "/restart", "/session_start", " /restart", "/kb_question", "/nlu_fallback",
     '/kb_choose{"entry_id": 5}', '/kb_choose{"entry_id": "no such entry"}', "/kb_choose{broken",
     '/rate{"score": "x"}', '/rate{"score": 99}', '/ticket_status{"ticket": ["T1"]}', "/greet@0.0",
-    "/action_restart", "/" + "x" * 300, "refund " * 200, "word " * 4000,
+    "/action_restart", "/" + "x" * 300, "refund " * 200, "word " * 4000, "a" * 1000, "b" * 1001, "é" * 1001,
 ]
 
 
