@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import os
 import shlex
 import signal
 import subprocess
@@ -78,6 +79,7 @@ class Supervisor:
         self.cwd = cwd
         self.config = home / "supervisord.conf"
         self._process: subprocess.Popen | None = None
+        self._seen: dict[str, int] = {}  # the programs' last known pids, should supervisord itself die
 
     @property
     def socket(self) -> Path:
@@ -175,13 +177,18 @@ class Supervisor:
         return self.rpc().getProcessInfo(name)
 
     def all_info(self) -> list[dict[str, Any]]:
-        return self.rpc().getAllProcessInfo()
+        """Every program's info (and their pids noted, see `shutdown`)."""
+        infos = self.rpc().getAllProcessInfo()
+        self._seen.update({info["name"]: info["pid"] for info in infos if info["pid"]})
+        return infos
 
     def shutdown(self, timeout: float = 120.0) -> None:
         """Stop every program (reverse order) and supervisord itself; wait until all are gone."""
         if self._process is None:
             return
-        if self._process.poll() is None:
+        if self._process.poll() is not None:
+            self._stop_orphans()
+        else:
             try:
                 self.rpc().shutdown()
             except (OSError, xmlrpc.client.Fault, xmlrpc.client.ProtocolError):
@@ -192,3 +199,15 @@ class Supervisor:
                 self._process.kill()
                 self._process.wait()
         self._process = None
+
+    def _stop_orphans(self) -> None:
+        """supervisord died (killed) before its programs: TERM each program's process group.
+
+        supervisord makes every program the leader of its own group, so `killpg` on a pid that has
+        since gone to an unrelated process (not a group leader) finds no group and does nothing.
+        """
+        for pid in self._seen.values():
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass

@@ -70,3 +70,13 @@ def test_the_config_has_no_secrets_and_shutdown_stops_everything(supervisor: Sup
     supervisor.shutdown()
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
     assert not supervisor.running()
+
+
+def test_programs_left_by_a_killed_supervisord_are_stopped_by_shutdown(supervisor: Supervisor):
+    supervisor.start_program("steady")
+    wait_for(lambda: supervisor.info("steady")["pid"] != 0)
+    pid = next(i["pid"] for i in supervisor.all_info() if i["name"] == "steady")
+    os.kill(supervisor.rpc().getPID(), signal.SIGKILL)
+    wait_for(lambda: not supervisor.running())
+    supervisor.shutdown()
+    wait_for(lambda: not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text())
