@@ -26,7 +26,7 @@ def running_stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "REDIS_URL": redis_url.rsplit("/", 1)[0] + "/1",  # unit tests flush db 0
         "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "DESK_PORT": str(free_port()),
         "DATA_DIR": str(tmp_path_factory.mktemp("stack")),
-        # A leading "-", as a generated token may have, must not break the command line.
+        # A leading "-", as a generated token may have, must not break anything that reads it.
         "RASA_TOKEN": "-e2e-" + uuid.uuid4().hex,
     })
     running = RunningStack(settings)
