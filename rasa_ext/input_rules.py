@@ -4,7 +4,7 @@ Pure Python (no Rasa import), so it is unit-tested from the app's venv (tests/ra
 channels in rasa_ext/channels.py apply it. Every message is:
 
 * checked: a JSON object (REST) with a non-empty string `sender` and `message` and an object as
-  `metadata`; anything else is refused with a one-line reason (`InputError`);
+  `metadata` (small and shallow); anything else is refused with a one-line reason (`InputError`);
 * cleaned: lone surrogates (which JSON can carry but UTF-8 cannot) become U+FFFD, so nothing
   downstream fails to encode them;
 * guarded: a text starting with "/" is a button payload only if it is one this product's buttons
@@ -44,6 +44,11 @@ MAX_SENDER_CHARS = 200
 # The widget's metadata (customer, browser id, page) is under 1 KB; Rasa stores it with every
 # message and re-reads the whole tracker each turn, so a bigger one is refused.
 MAX_METADATA_CHARS = 10_000
+# Ours nests 2 levels (customer -> id). Deeper is refused: a few KB of "{"a":{"a":...}}" would
+# otherwise nest ~1,000 levels deep, and the recursive walks over metadata (clean() here, Rasa's
+# own copies) would exceed Python's recursion limit.
+MAX_METADATA_DEPTH = 32
+_TOO_DEEP = f"`metadata` is nested more than {MAX_METADATA_DEPTH} levels deep"
 FULL_TEXT_KEY = "full_text"
 # Invisible in the transcript, not whitespace (Rasa strips that before looking for "/").
 TEXT_GUARD = "\u2060"
@@ -69,7 +74,10 @@ class Incoming:
 
 
 def clean(value: Any) -> Any:
-    """`value` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    """`value` with every lone surrogate in its strings (keys too) replaced by U+FFFD.
+
+    Recursive: `value` is a string or metadata already checked to be at most MAX_METADATA_DEPTH deep.
+    """
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
@@ -112,17 +120,29 @@ def _metadata(value: Any) -> dict[str, Any]:
     if isinstance(value, str):  # Rasa's socket.io channel accepts metadata as a JSON string
         try:
             value = json.loads(value)
-        except (ValueError, RecursionError):
+        except ValueError:
             raise InputError("`metadata` is not valid JSON") from None
+        except RecursionError:
+            raise InputError(_TOO_DEEP) from None
     if not isinstance(value, dict):
         raise InputError("`metadata` must be a JSON object")
-    try:
-        size = len(json.dumps(value, default=str))
-    except RecursionError:
-        raise InputError("`metadata` is nested too deeply") from None
-    if size > MAX_METADATA_CHARS:
+    if _deeper_than(value, MAX_METADATA_DEPTH):  # first: json.dumps below recurses
+        raise InputError(_TOO_DEEP)
+    if len(json.dumps(value, default=str)) > MAX_METADATA_CHARS:
         raise InputError(f"`metadata` is larger than {MAX_METADATA_CHARS} characters")
     return value
+
+
+def _deeper_than(value: Any, levels: int) -> bool:
+    """Whether `value` nests objects and arrays more than `levels` deep; without recursing."""
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            if level == levels:
+                return True
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def _no_entities(entities: Any) -> bool:
@@ -161,7 +181,7 @@ def is_allowed_payload(text: str) -> bool:
     if match["entities"]:
         try:
             entities = json.loads(match["entities"])
-        except ValueError:
+        except (ValueError, RecursionError):  # entities nested thousands deep: not one of ours
             return False
     return ALLOWED_PAYLOADS[match["intent"]](entities)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from actions.input_check import check_text, written
 from rasa_ext.input_rules import (
-    FULL_TEXT_KEY, MAX_FULL_TEXT_CHARS, MAX_METADATA_CHARS, TEXT_GUARD, InputError, guard, incoming,
-    is_allowed_payload, parse_body,
+    FULL_TEXT_KEY, MAX_FULL_TEXT_CHARS, MAX_METADATA_CHARS, MAX_METADATA_DEPTH, TEXT_GUARD, InputError, guard,
+    incoming, is_allowed_payload, parse_body,
 )
 
 
@@ -25,8 +26,41 @@ def test_deeply_nested_json_is_refused_not_a_crash():
     deep: dict = {}
     for _ in range(100_000):
         deep = {"a": deep}
-    with pytest.raises(InputError, match="nested too deeply"):
+    with pytest.raises(InputError, match=f"nested more than {MAX_METADATA_DEPTH} levels deep"):
         incoming("me", {"message": "hi"}, deep)
+
+
+def nested(levels: int, innermost: Any = "x") -> dict[str, Any]:
+    """{"a": {"a": ... innermost}}, `levels` objects deep; built without recursing."""
+    value = innermost
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("levels", [MAX_METADATA_DEPTH + 1, 500, 990])
+def test_metadata_nested_deeper_than_the_limit_but_small_is_refused_not_a_crash(levels):
+    # ~990 levels is ~6 KB: under the size cap, and json.dumps takes it, but walking it recursively
+    # (two frames a level) overflowed Python's stack: a 500 over REST, no reply over socket.io.
+    in_a_list: list[Any] = []
+    for _ in range(levels - 2):
+        in_a_list = [in_a_list]
+    as_json = '{"a":' * levels + '"x"' + "}" * levels  # as Rasa's socket.io channel also takes it
+    for metadata in (nested(levels), {"a": in_a_list}, as_json):
+        with pytest.raises(InputError) as refused:
+            incoming("me", {"message": "hi"}, metadata)
+        assert str(refused.value) == f"`metadata` is nested more than {MAX_METADATA_DEPTH} levels deep"
+
+
+def test_metadata_nested_up_to_the_limit_is_taken():
+    metadata = nested(MAX_METADATA_DEPTH - 1, ["x\ud800"])  # the list is the last level
+    assert incoming("me", {"message": "hi"}, metadata).metadata == nested(MAX_METADATA_DEPTH - 1, ["x\ufffd"])
+
+
+def test_a_payload_with_entities_nested_thousands_deep_is_plain_text_not_a_crash():
+    text = '/rate{"score":' + "[" * 3000 + "]" * 3000 + "}"
+    assert not is_allowed_payload(text)
+    assert incoming("me", {"message": text}, None, max_chars=100_000).text == TEXT_GUARD + text
 
 
 def test_undecodable_bytes_in_a_body_become_replacement_characters():
