@@ -9,6 +9,25 @@ agent is online. Messages for an agent and ratings given during the outage are j
 `JournalReplayer` replays the journal into the handoff queue once Redis answers again; the
 tickets then wait in the desk like any other, with the summary built from the whole
 conversation (the turns Redis had before the outage and those journalled during it).
+
+Before each replay, what Rasa kept in Redis while this server was down
+(rasa_ext.action_outage) is taken over into the journal, with these keys:
+
+* `handoff:actions_down`: the records Rasa pushed, oldest first.
+* `handoff:actions_down:lock`: held (SET NX PX, redis-py's Lock, 30 s, renewed before each
+  record, released at the end) by the one replica taking over, so replicas do not race; a
+  replica that finds it held skips the round.
+* `handoff:actions_down:taking`: each record is LMOVEd atomically here, journalled (fsync'd),
+  then LREMed. A record is thus always in one of the lists or the journal, never lost. The
+  lock holder first re-journals what a taker that died (or stalled past its lock) left here.
+* `handoff:actions_down:unreadable`: a record that cannot be journalled (bad JSON, a field of
+  the wrong kind, any error of the record's own) is moved here, logged, for a person to look
+  at, and the rest go on. Redis or the disk failing is not the record's fault: it stays in
+  `:taking` for the next round.
+
+A record can thus be journalled twice (a crash or stall between journalling and LREM). Its
+journal record keeps the id Rasa gave it, and the journal's replay skips an id it has applied,
+so it still makes one ticket and one message.
 """
 
 from __future__ import annotations
@@ -19,13 +38,13 @@ import logging
 import threading
 import time
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Iterator
 
 import redis
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 
 from actions import replies
 from actions.customer import customer_from
@@ -48,6 +67,11 @@ PRESSED_REASON = Reason("human_request", "asks for a person", "(pressed \"Leave 
 ASKED_REASON = Reason("human_request", "asks for a person", "(asked while our action server was down)")
 # Records Rasa keeps while the action server is down (rasa_ext.action_outage.ACTIONS_DOWN_KEY: the same key).
 ACTIONS_DOWN_KEY = "handoff:actions_down"
+TAKING_KEY = f"{ACTIONS_DOWN_KEY}:taking"
+UNREADABLE_KEY = f"{ACTIONS_DOWN_KEY}:unreadable"
+TAKE_OVER_LOCK_KEY = f"{ACTIONS_DOWN_KEY}:lock"
+# Journalling one record takes milliseconds; the lock is renewed before each.
+TAKE_OVER_LOCK_SECONDS = 30.0
 # Replayed record ids are remembered this long (far longer than any outage).
 REPLAYED_SECONDS = 30 * 24 * 3600
 REPLAY_EVERY_SECONDS = 5.0
@@ -194,7 +218,12 @@ def _extend(queue: HandoffQueue, record: dict[str, Any]) -> None:
 
 
 def _journal_kept(entry: dict[str, Any]) -> None:
-    """Journal one record Rasa kept while this server was down (rasa_ext.action_outage)."""
+    """Journal one record Rasa kept while this server was down (rasa_ext.action_outage).
+
+    The journal record takes the id Rasa gave the record (OutageJournal.write lets the data's
+    fields override its own), so a record journalled twice is replayed once.
+    """
+    kept = {"id": entry["id"]}
     if entry["op"] == "open":
         tracker = Tracker.from_dict(entry["tracker"])
         text = written(tracker.latest_message)
@@ -202,39 +231,79 @@ def _journal_kept(entry: dict[str, Any]) -> None:
         assessment = assess([Turn(text, intent)])  # as outage_turn judges: only this message is at hand
         reasons = list(assessment.reasons) or [ASKED_REASON]
         customer = customer_from(tracker, text)
-        outage_journal().write("open", entry["ticket"], **_ticket_data(tracker, customer, reasons, assessment.level))
+        data = _ticket_data(tracker, customer, reasons, assessment.level)
+        outage_journal().write("open", entry["ticket"], **kept, **data)
     elif entry["op"] == "contact":
-        outage_journal().write("contact", entry["ticket"], text=written(entry["message"]))
+        outage_journal().write("contact", entry["ticket"], **kept, text=written(entry["message"]))
     else:
         line = Line("customer", written(entry["message"]), at=entry["at"])
-        outage_journal().write("line", entry["ticket"], line=line.to_dict())
+        outage_journal().write("line", entry["ticket"], **kept, line=line.to_dict())
 
 
 def take_over_actions_down(client: redis.Redis) -> int:
     """Move what Rasa kept in Redis while this server was down into the journal, oldest first.
 
+    Returns how many records were journalled; 0 when another replica holds the take-over lock.
     The journal's replay then opens the tickets and adds the messages, as after a Redis outage.
-    A crash between journalling and popping journals a record twice: replay opens a ticket once,
-    a message may be added twice (at-least-once, like the journal). An unreadable record is moved
-    aside to `handoff:actions_down:unreadable` (logged) rather than blocking the rest.
+    Raises RedisError (Redis down) or OSError (the journal's disk): what was being taken stays
+    in `handoff:actions_down:taking` for the next round.
     """
-    moved = 0
-    while (raw := client.lindex(ACTIONS_DOWN_KEY, 0)) is not None:
+    lock = client.lock(TAKE_OVER_LOCK_KEY, timeout=TAKE_OVER_LOCK_SECONDS, blocking=False)
+    if not lock.acquire():
+        return 0
+    taken = 0
+    try:
+        for raw in _records_to_take(client):
+            taken += _take(client, raw)
+            lock.reacquire()  # before the next LMOVE: a taker whose lock lapsed stops here
+    except LockError as error:
+        logger.warning("Lost the lock on %s, stopping this take-over: %s", ACTIONS_DOWN_KEY, error)
+    finally:
         try:
-            _journal_kept(json.loads(raw))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            logger.exception("Unreadable record in %s, moved aside", ACTIONS_DOWN_KEY)
-            client.lmove(ACTIONS_DOWN_KEY, f"{ACTIONS_DOWN_KEY}:unreadable", "LEFT", "RIGHT")
-            continue
-        client.lpop(ACTIONS_DOWN_KEY)
-        moved += 1
-    return moved
+            lock.release()
+        except RedisError:  # lapsed, or Redis gone: it expires by itself
+            pass
+    return taken
+
+
+def _records_to_take(client: redis.Redis) -> Iterator[bytes]:
+    """What a dead taker left in `:taking`, then each record moved there from the list, one by one."""
+    yield from client.lrange(TAKING_KEY, 0, -1)
+    while (raw := client.lmove(ACTIONS_DOWN_KEY, TAKING_KEY, "LEFT", "RIGHT")) is not None:
+        yield raw
+
+
+def _take(client: redis.Redis, raw: bytes) -> int:
+    """Journal one record now in `:taking` and drop it from there; an unreadable one is moved aside."""
+    try:
+        _journal_kept(json.loads(raw))
+    except (RedisError, OSError):
+        raise  # not the record's fault: it stays in `:taking`
+    except Exception as error:  # noqa: BLE001 - any fault of the record's own must not block the rest
+        logger.error(
+            "Record in %s could not be journalled, moved to %s: %s: %.200s",
+            TAKING_KEY, UNREADABLE_KEY, type(error).__name__, error,
+        )
+        # One transaction: the record is in one list or the other, never in neither.
+        client.pipeline(transaction=True).lrem(TAKING_KEY, 1, raw).rpush(UNREADABLE_KEY, raw).execute()
+        return 0
+    client.lrem(TAKING_KEY, 1, raw)
+    return 1
 
 
 def replay_journal() -> int:
-    """Replay what the journal holds into Redis (after taking over what Rasa kept); 0 while Redis is down."""
+    """Take over what Rasa kept, then replay the journal into Redis; 0 while Redis is down.
+
+    Each step has its own try: a take-over that fails must not hold back the tickets the
+    journal already holds.
+    """
     try:
         take_over_actions_down(redis_client())
+    except (RedisError, OSError) as error:
+        logger.info("Records Rasa kept wait for the next round: %s", error)
+    except Exception:  # noqa: BLE001 - logged; the replay below must still run
+        logger.exception("Taking over the records Rasa kept failed; replaying the journal all the same")
+    try:
         applied = outage_journal().replay(lambda record: apply_record(redis_client(), knowledge_base(), record))
     except RedisError as error:
         logger.info("Outage journal waits for Redis: %s", error)

@@ -10,7 +10,8 @@ What was meant for people is not left to the customer to repeat: a request for a
 details for a ticket, or a message for the agent who has the chat (or for whom the customer
 waits) is pushed as one JSON record onto the Redis list `handoff:actions_down`. The action server,
 once back, moves the records into its outage journal, whose replay opens the ticket with the
-whole conversation (actions.outage). The customer is told that plainly; if Redis is unreachable
+whole conversation (actions.outage). Each record's `id` becomes its journal record's id, so a
+record journalled twice (a replica crashing mid take-over) is still applied once. The customer is told that plainly; if Redis is unreachable
 too, they get the apology alone.
 
 Like the rest of rasa_ext this reads os.environ (the variables infra.stack sets for endpoints.yml
