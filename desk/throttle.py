@@ -8,8 +8,8 @@ guesses from several connections or desk replicas get no extra tries) and forgiv
   for 2, 4, 8, 16, 32 s; the 10th locks it for 15 minutes, and so does each further failure. While
   refused, even the right password is turned away (without being checked).
 - **Address** (the client's IP address as the desk sees it, an IPv6 one's /64; behind a reverse
-  proxy that is the proxy's unless uvicorn trusts its forwarded headers): the same from the 20th failure, locked from
-  the 30th. This stops one address from guessing a few passwords of every account (spraying), and
+  proxy that is the proxy's unless uvicorn trusts its forwarded headers): the same from the 20th failure
+  (doubling up to 7½ minutes at most), locked from the 30th. This stops one address from guessing a few passwords of every account (spraying), and
   from locking accounts wholesale: 3 in its first half hour, then one failure per 15 minutes, enough
   to keep one account locked at a time. Every lock ends by itself after 15 minutes, and an admin
   lifts any at once (user list, or `python -m desk.users unlock`). Attackers with many addresses can
@@ -57,7 +57,8 @@ class Policy:
         """Seconds logins are refused after `failures` failures: 0, then doubling, then the lock."""
         if failures >= self.lock_at:
             return LOCK_SECONDS
-        return min(2 ** (failures - self.free + 1), LOCK_SECONDS) if failures >= self.free else 0
+        # Capped at half the lock, so that only the `lock_at`th failure locks (and is logged so).
+        return min(2 ** (failures - self.free + 1), LOCK_SECONDS // 2) if failures >= self.free else 0
 
     def schedule(self) -> str:
         """The wait after 1, 2, ... `lock_at` failures (and every later one), for the Redis script."""

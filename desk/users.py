@@ -71,7 +71,8 @@ class UserStore:
         return sorted((User(**json.loads(v)) for v in self._redis.hvals(USERS_KEY)), key=lambda u: u.name)
 
     def create(self, name: str, password: str, role: str, display_name: str = "", skills: tuple[str, ...] = ()) -> User:
-        """Add or replace a user; ValueError on a bad name, role, skill or too short a password."""
+        """Add or replace a user, ending every session of that name; ValueError on a bad name, role,
+        skill or too short a password."""
         if not NAME.match(name):
             raise ValueError("a user name is 1-40 lowercase letters, digits, '.', '_' or '-'")
         if role not in ROLES:
@@ -94,14 +95,17 @@ class UserStore:
         self._save(replace(user, password_hash=hash_password(password)), keep_session)
 
     def _save(self, user: User, keep_session: str | None = None) -> None:
-        if not self._redis.hset(USERS_KEY, user.name, json.dumps(asdict(user))):
-            # Replaced (a new password, role or skills): the old one's sessions must not outlive it.
-            self._sessions.end_all(user.name, keep_session)
+        self._redis.hset(USERS_KEY, user.name, json.dumps(asdict(user)))
+        # Replaced (a new password, role or skills), or created under a name that may have been a
+        # removed user's: no session started before may outlive the old one or pass as the new one.
+        self._sessions.end_all(user.name, keep_session)
 
     def remove(self, name: str) -> bool:
         """Remove a user and end their sessions; False if there was none."""
+        removed = bool(self._redis.hdel(USERS_KEY, name))
+        # Only after the user is gone: a login racing the removal then either fails or is ended here.
         self._sessions.end_all(name)
-        return bool(self._redis.hdel(USERS_KEY, name))
+        return removed
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user if the password matches; unknown names cost the same time as wrong passwords."""

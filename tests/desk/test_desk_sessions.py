@@ -18,7 +18,8 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from desk import users as users_module
-from desk.sessions import SESSION_SECONDS
+from desk.users import USERS_KEY
+from desk.sessions import SESSION_SECONDS, SessionStore
 from desk.throttle import LOCKS_KEY, LoginThrottle, client_address, too_many
 from handoff.queue import EVENTS_CHANNEL
 from tests.desk.conftest import PASSWORD, log_in
@@ -145,6 +146,28 @@ def test_the_commands_end_sessions_and_remove_users(app, client_for, monkeypatch
     assert try_login(browser(app), "bob", PASSWORD).status_code == 401
     assert run_command(monkeypatch, redis_url, "remove", "bob") == 1
     assert run_command(monkeypatch, redis_url, "passwd", "nobody", stdin="long enough password\n") == 1
+
+
+def test_a_login_just_after_a_removal_ended_the_sessions_gets_none(app, svc, monkeypatch):
+    end_all = SessionStore.end_all
+    racing: list[int] = []
+
+    def end_then_log_in(store: SessionStore, user: str, keep: str | None = None) -> int:
+        ended = end_all(store, user, keep)
+        racing.append(try_login(browser(app), user, PASSWORD).status_code)  # a login racing the removal
+        return ended
+
+    monkeypatch.setattr(SessionStore, "end_all", end_then_log_in)
+    assert svc.users.remove("bob")
+    assert racing == [401] and svc.sessions.count("bob") == 0  # the user was already gone
+
+
+def test_a_user_created_under_a_removed_name_inherits_no_session(app, client_for, svc, redis_client):
+    old_bob = client_for("bob")
+    redis_client.hdel(USERS_KEY, "bob")  # removed while a session of bob's lived on (or was started meanwhile)
+    svc.users.create("bob", "a new bob's password", "agent")
+    assert not logged_in(old_bob)
+    assert logged_in(log_in(browser(app), "bob", "a new bob's password"))
 
 
 def test_an_admin_ends_a_users_sessions_from_the_user_list(client_for):
@@ -277,6 +300,16 @@ def test_one_address_spraying_many_names_is_held_back_and_an_admin_unblocks_it(a
     assert try_login(browser(app, "198.51.100.9"), "carl", PASSWORD).status_code == 429
     assert run_command(monkeypatch, redis_url, "unlock", "--address", "198.51.100.9") == 0
     assert try_login(browser(app, "198.51.100.9"), "carl", PASSWORD).status_code == 303
+
+
+def test_an_address_is_slowed_up_to_its_29th_failure_and_locked_from_its_30th(redis_client):
+    throttle = LoginThrottle(redis_client)
+    for _ in range(30):
+        let_time_pass(redis_client, "addr:198.51.100.7")
+        throttle.failed(throttle.attempt(None, "198.51.100.7"))
+    thirtieth, twenty_ninth, twenty_eighth = throttle.recent(3)
+    assert [(e["event"], e["address_failures"], e["refused_for"]) for e in (twenty_eighth, twenty_ninth, thirtieth)] == [
+        ("failed", "28", "450"), ("failed", "29", "450"), ("locked", "30", "900")]  # as the README's table says
 
 
 def test_parallel_guesses_get_no_extra_tries(redis_client):
