@@ -4,6 +4,12 @@ The `customer` slot holds `id`, `email`, `name` as the website passed them, with
 true only when the website signed the id and e-mail (handoff/identity.py); `browser_id`; and
 what the chat gave (`chat_emails`, `orders`), never verified. Unverified details are shown to
 the agent as such and never find anything the customer is told (handoff/contacts.py).
+
+The website's details are those of the latest message alone: a signed identity holds only for
+messages that carry its valid signature. The widget sends the page's `customer` with every message,
+so a message whose `customer` is unsigned, wrongly signed, empty or missing (the customer signed
+out, and maybe someone else is at that browser, which keeps the conversation) ends the verified
+identity at once: its id, e-mail and name go, and an unsigned claim is kept only as a claim.
 """
 
 from __future__ import annotations
@@ -31,20 +37,18 @@ def _text(value: Any, limit: int) -> str:
 
 
 def _apply_website(customer: dict[str, Any], given: dict[str, Any]) -> None:
-    """What the website said: a valid signature makes it the customer's identity; without one it
-    is a claim, kept for the agent unless this conversation already has a verified identity."""
+    """Who this message says is signed in, replacing whoever the last one said: with a valid
+    signature the customer's identity; without one a claim, kept for the agent; or nobody."""
     claimed = {key: _text(given.get(key), 200) for key in WEBSITE_FIELDS}
-    if not (claimed["id"] or claimed["email"] or claimed["name"]):
-        return
-    verified = verify(_secret(), claimed["id"], claimed["email"], given.get("signature"))
-    if customer.get("verified") and not verified:
-        return  # an unsigned claim never overrides who the website vouched for
     for key, value in claimed.items():
         if value:
             customer[key] = value
         else:
             customer.pop(key, None)
-    customer["verified"] = verified
+    if any(claimed.values()):
+        customer["verified"] = verify(_secret(), claimed["id"], claimed["email"], given.get("signature"))
+    else:
+        customer.pop("verified", None)
 
 
 def customer_from(tracker: Tracker, text: str) -> dict[str, Any]:
@@ -52,8 +56,8 @@ def customer_from(tracker: Tracker, text: str) -> dict[str, Any]:
     customer: dict[str, Any] = dict(tracker.get_slot("customer") or {})
     metadata = tracker.latest_message.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
-    if isinstance(metadata.get("customer"), dict):
-        _apply_website(customer, metadata["customer"])
+    given = metadata.get("customer")
+    _apply_website(customer, given if isinstance(given, dict) else {})  # none at all: signed out too
     browser = metadata.get("browser_id")
     if isinstance(browser, str) and browser.strip():
         customer["browser_id"] = browser.strip()[:100]

@@ -43,13 +43,24 @@ def test_an_unsigned_or_wrongly_signed_customer_is_only_claimed(signature):
     assert unverified_identities(customer) == ["unverified:id:c-42", "unverified:email:sam@example.com"]
 
 
-def test_an_unsigned_claim_never_replaces_a_verified_identity_but_a_signed_one_does():
-    verified = {**SAM, "verified": True}
-    kept = customer_from(*message("hi", {"customer": {"id": "c-7", "email": "kim@example.com"}}, verified))
-    assert kept == verified
-    kim = {"id": "c-7", "email": "kim@example.com", "signature": sign(SECRET, "c-7", "kim@example.com")}
-    assert customer_from(*message("hi", {"customer": kim}, verified)) == {"id": "c-7", "email": "kim@example.com",
-                                                                           "verified": True}
+def test_a_signed_identity_holds_only_while_messages_carry_its_signature():
+    verified = {**SAM, "verified": True, "browser_id": "b1", "orders": ["MM-48213"]}
+    # Signed out on a shared computer: the widget keeps the conversation and sends `customer: {}`,
+    # a REST client may send no metadata at all; either way nobody is signed in any more.
+    for metadata in ({"customer": {}, "browser_id": "b1"}, {"browser_id": "b1"}, None):
+        guest = customer_from(*message("my ticket", metadata, verified))
+        assert guest == {"browser_id": "b1", "orders": ["MM-48213"]}  # what the chat gave stays
+        assert verified_identities(guest) == ["browser:b1"] and unverified_identities(guest) == ["unverified:order:MM-48213"]
+    # Someone else's unsigned (or wrongly signed) claim replaces it, but only as a claim.
+    kim = {"id": "c-7", "email": "kim@example.com"}
+    for signature in ({}, {"signature": sign(SECRET, "c-42", "sam@example.com")}):
+        claimed = customer_from(*message("hi", {"customer": {**kim, **signature}}, verified))
+        assert {k: claimed.get(k) for k in ("id", "email", "name", "verified")} == {**kim, "name": None, "verified": False}
+        assert verified_identities(claimed) == ["browser:b1"]
+    # Signed again (or someone else signed): verified from that message on.
+    signed_kim = {**kim, "signature": sign(SECRET, "c-7", "kim@example.com")}
+    again = customer_from(*message("hi", {"customer": signed_kim}, {"browser_id": "b1"}))
+    assert again == {**kim, "verified": True, "browser_id": "b1"}
 
 
 def test_identities_typed_in_the_chat_are_kept_apart_and_never_verified():
