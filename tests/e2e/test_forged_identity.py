@@ -4,7 +4,8 @@ Sam, signed in on the website, asks about a refund (order number, home address, 
 and leaves a ticket. Then visitors claim to be Sam: with Sam's details unsigned, wrongly
 signed, or typed in the chat. None of them is told anything of Sam's contact, none joins Sam's
 history, and the agent sees their claims marked as not verified. Sam, signed again, is
-greeted as a returning customer, with the topic masked.
+greeted as a returning customer, with the topic masked; once signed out, whoever goes on in that
+browser's conversation is told nothing of Sam's.
 """
 
 from __future__ import annotations
@@ -100,6 +101,20 @@ def test_a_forged_identity_learns_nothing_and_joins_no_history_and_a_signed_one_
     since = time.time() - 3600
     customer = {**details, "verified": True}
     assert [c.sender_id for c in history.earlier(verified_identities(customer), since, exclude=again.sender)] == [sam["sender"]]
+
+
+def test_after_signing_out_the_next_person_at_that_browser_learns_nothing(running_stack: RunningStack, sam: dict):
+    """The widget keeps the conversation after the website signs Sam out (a shared computer): the
+    guest who goes on in it, with `customer: {}` or no metadata at all, is nobody's verified identity."""
+    browser = uuid.uuid4().hex
+    chat = Customer(running_stack.rasa_url, {**signed_customer(running_stack.settings, **{k: sam[k] for k in ("id", "name", "email")}),
+                                              "browser_id": browser})
+    assert "MM-55501" in texts(chat.say("hello"))  # signed in: Sam's earlier topic, masked
+    for guest in ({"customer": {}, "browser_id": browser}, {}):
+        chat.metadata = guest
+        said = texts(chat.say("hello")) + "\n" + texts(chat.say("what's the status of my ticket?"))
+        leaked = [word for word in (*SAMS_SECRETS, "Sam", sam["ticket"]) if word in said]
+        assert not leaked and "Which ticket?" in said, (guest, leaked, said)
 
 
 def test_the_same_browser_is_welcomed_back_without_being_told_the_topic(running_stack: RunningStack, client: redis.Redis):
