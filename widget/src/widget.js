@@ -5,8 +5,8 @@
  * How the pieces fit:
  * - Everything lives in a Shadow DOM, so the host page's styles and ours never meet.
  * - localStorage is the single source of truth: the conversation (`conv`), the messages waiting to
- *   be sent (`outbox`), the connection state. Every tab renders from it and re-renders on the
- *   `storage` event, which is how a second tab stays in step.
+ *   be sent (`outbox`) or refused by the server (`failed`), the connection state. Every tab
+ *   renders from it and re-renders on the `storage` event, which is how a second tab stays in step.
  * - Only one tab per browser (the leader, elected with the Web Locks API) holds the socket: it
  *   sends the outbox and writes what the bot says into the conversation. With one socket there is
  *   one copy of every bot message and one sender of every customer message.
@@ -35,7 +35,7 @@
   const STRINGS = {
     open: 'Open chat', close: 'Close chat', unread: '{n} unread', messages: 'Conversation',
     placeholder: 'Type your message…', input: 'Your message', send: 'Send',
-    you: 'You', bot: 'Assistant', notSent: 'Waiting to send',
+    you: 'You', bot: 'Assistant', notSent: 'Waiting to send', refused: 'Not sent.', retry: 'Try again',
     offline: 'Connection lost. We will send your messages when you are back online.',
     queued: 'Connecting you to a person… you are number {position}, about {eta_minutes} min.',
     queuedNoPlace: 'Connecting you to a person…',
@@ -145,6 +145,7 @@ header p{margin:0;font-size:13px}
 a{color:#0b57d0}
 .who{font-size:12px;font-weight:600;color:#3c4043}
 time,.state{font-size:11px;color:#5f6368;margin-top:2px}
+.retry{border:0;background:none;color:#0b57d0;text-decoration:underline;font-size:12px;padding:2px 0}
 .note{align-self:center;max-width:90%;text-align:center;font-size:13px;color:#3c4043;background:#e8eaed;padding:6px 12px;border-radius:10px}
 .qrs{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
 .qr{border:1px solid var(--p);border-radius:16px;background:#fff;color:var(--p);padding:6px 12px;font-size:14px;text-align:left}
@@ -209,7 +210,11 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
       // only the bot's own text gets Markdown; what people wrote stays text
       el('div', { class: 'bubble' }, m.from === 'bot' ? markdown(m.text) : m.text),
       el('time', { datetime: new Date(m.t).toISOString() }, fmtTime(m.t)));
-    if (m.from === 'user') box.append(el('span', { class: 'state' }));
+    if (m.from === 'user') {
+      const retry = el('button', { type: 'button', class: 'retry', hidden: '' }, t('retry'));
+      retry.onclick = () => resend(m.id);
+      box.append(el('span', { class: 'state' }), retry);
+    }
     if (m.buttons && m.buttons.length) {
       box.append(el('div', { class: 'qrs' }, ...m.buttons.map((b) => {
         const button = el('button', { type: 'button', class: 'qr' }, b.title);
@@ -255,6 +260,7 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
   function render() {
     const c = conv();
     const pending = new Set(load('outbox', []).map((m) => m.id));
+    const refused = new Set(load('failed', []).map((m) => m.id));
     const wanted = new Set();
     let prev = null;
     let added = false;
@@ -267,7 +273,10 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
       if (node !== expected) logEl.insertBefore(node, expected);
       node.classList.toggle('old', i < c.items.length - 1); // buttons answer only the latest message
       const state = node.querySelector('.state');
-      if (state) state.textContent = pending.has(m.id) ? t('notSent') : '';
+      if (state) {
+        state.textContent = pending.has(m.id) ? t('notSent') : refused.has(m.id) ? t('refused') : '';
+        node.querySelector('.retry').hidden = !refused.has(m.id);
+      }
       prev = node;
     });
     for (const [key, node] of nodes) if (!wanted.has(key)) { node.remove(); nodes.delete(key); }
@@ -314,6 +323,15 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
     const id = rid();
     if (shown !== null) update((c) => push(c, { id, from: 'user', text: shown }));
     save('outbox', [...load('outbox', []), { id, text: payload, page: location.pathname }]);
+    render();
+    if (leader) flush();
+  }
+
+  // A message the server refused stays in view, marked, until the customer sends it again.
+  function resend(id) {
+    const failed = load('failed', []);
+    save('failed', failed.filter((x) => x.id !== id));
+    save('outbox', [...load('outbox', []), ...failed.filter((x) => x.id === id)]);
     render();
     if (leader) flush();
   }
@@ -365,6 +383,9 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
         flush();
       });
       socket.on('bot_uttered', receive);
+      // Comes with the acknowledgement of a refused message, or alone for a packet the server
+      // could not read (no acknowledgement then): either way the message in flight is settled.
+      socket.on('user_uttered_error', (error) => { if (inFlight) settle(inFlight, error); });
       socket.on('disconnect', () => { ready = false; inFlight = null; setStatus('offline'); });
       socket.on('connect_error', () => setStatus('offline'));
     }, () => { connecting = null; setStatus('offline'); }); // retried on the next send or `online`
@@ -374,8 +395,11 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
   // the last (its acknowledgement). A message stays in the outbox, shown "Waiting to send", until
   // then: when the conversation's backlog is full the server answers {retry_after} and it is sent
   // again after that many seconds; if the connection drops first, it is sent again on reconnect.
+  // Refused for good ({error}), or not acknowledged within ACK_MS, it moves to `failed`: shown
+  // "Not sent." with a button to send it again, and the messages after it go on.
   // A Rasa without our channel acknowledges with nothing, which counts as taken.
-  let inFlight = null;
+  const ACK_MS = 30000;
+  let inFlight = null; // the current attempt: {m, timer}
   let retryTimer = null;
   function flush() {
     if (!(ready && socket.connected && navigator.onLine)) return connect();
@@ -383,23 +407,35 @@ textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #8086
     if (!m || inFlight || retryTimer) return render();
     // `signature`: the website's HMAC of id and e-mail (widget/README.md), passed on unchanged.
     const customer = Object.fromEntries(['id', 'name', 'email', 'signature'].filter((k) => cfg.customer[k]).map((k) => [k, String(cfg.customer[k])]));
-    inFlight = m.id;
+    const attempt = { m };
+    attempt.timer = setTimeout(() => settle(attempt, { error: 'no acknowledgement' }), ACK_MS);
+    inFlight = attempt;
     socket.emit('user_uttered', {
       message: m.text,
       session_id: conv().session,
       metadata: { customer, browser_id: load('browser'), page: m.page },
-    }, (ack) => {
-      if (inFlight !== m.id) return; // the connection dropped meanwhile: it is being sent again
-      inFlight = null;
-      if (ack && ack.retry_after) {
-        retryTimer = setTimeout(() => { retryTimer = null; if (leader) flush(); }, ack.retry_after * 1000);
-        return;
-      }
-      save('outbox', load('outbox', []).filter((x) => x.id !== m.id));
-      save('sent', Date.now());
-      flush();
-    });
+    }, (ack) => settle(attempt, ack));
     render();
+  }
+
+  function settle(attempt, ack) {
+    const { m } = attempt;
+    clearTimeout(attempt.timer);
+    if (inFlight !== attempt) { // settled already, or the connection dropped (it is sent again)
+      const failed = load('failed', []);
+      // Taken after all, after ACK_MS: no longer "Not sent."
+      if (!(ack && ack.error) && failed.some((x) => x.id === m.id)) save('failed', failed.filter((x) => x.id !== m.id));
+      return render();
+    }
+    inFlight = null;
+    if (ack && ack.retry_after) {
+      retryTimer = setTimeout(() => { retryTimer = null; if (leader) flush(); }, ack.retry_after * 1000);
+      return;
+    }
+    save('outbox', load('outbox', []).filter((x) => x.id !== m.id));
+    if (ack && ack.error) save('failed', [...load('failed', []), m]);
+    else save('sent', Date.now());
+    flush();
   }
 
   // What the client receives for a bot message: {text}, {text, quick_replies} or {text, buttons};
