@@ -64,6 +64,10 @@ def index_for(fit: Fit, entries: dict[str, Entry], config: RetrievalConfig) -> R
     return index.patched({i: entries.get(i) for i in set(fit.ids) | set(entries)})
 
 
+def _prepared(fit: Fit | None) -> Fit | None:
+    return fit.prepared() if fit is not None else None
+
+
 class KnowledgeBase:
     """Answers from the KB in Redis; the index is only a cache of it, kept in step in the background."""
 
@@ -219,9 +223,10 @@ class KnowledgeBase:
             return
         latest = self._fits.latest_key()
         if latest and latest != serving.index.fit.key:  # another process refitted
-            self._refit = self._refitter.submit(self._fits.load, latest)
+            self._refit = self._refitter.submit(lambda: _prepared(self._fits.load(latest)))
         elif time.monotonic() - self._last_change >= self._refit_after and self._wanted_key(serving) != serving.index.fit.key:
-            self._refit = self._refitter.submit(self._fits.fit_once, list(serving.entries.values()))
+            entries = list(serving.entries.values())
+            self._refit = self._refitter.submit(lambda: _prepared(self._fits.fit_once(entries)))
 
     def _wanted_key(self, serving: Serving) -> str:
         """The fit key of the entries at hand (computed once per version)."""
