@@ -47,6 +47,11 @@ TEXTS = [
     '/rate{"score": "x"}', '/rate{"score": 99}', '/ticket_status{"ticket": ["T1"]}', "/greet@0.0",
     "/action_restart", "/" + "x" * 300, "refund " * 200, "word " * 4000, "a" * 1000, "b" * 1001, "é" * 1001,
 ]
+# Nested deeper than Python recurses (a payload's entities) or than metadata may be (small, but
+# ~600 levels): once a 500 over REST and no reply over socket.io; now text, and a refusal.
+NESTED_PAYLOAD = '/rate{"score":' + "[" * 3000 + "]" * 3000 + "}"
+NESTED_METADATA_JSON = '{"a":' * 600 + "1" + "}" * 600  # python-socketio's client can't send it as an object
+NESTED_METADATA = json.loads(NESTED_METADATA_JSON)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +107,8 @@ def malformed_bodies(rng: random.Random, n: int) -> Iterator[bytes]:
              b'{"sender": "a"}', b'{"message": "hi"}', b'{"sender": "", "message": "hi"}',
              b'{"sender": "a", "message": ""}', b'{"sender": "a", "message": " \\t\\n"}',
              b'{"sender": " ", "message": "hi"}', b'{"sender": "a", "message": "hi", "metadata": "x"}',
-             '{"sender": "a", "message": "hi"}'.encode("utf-16")]  # JSON must be UTF-8
+             '{"sender": "a", "message": "hi"}'.encode("utf-16"),  # JSON must be UTF-8
+             json.dumps({"sender": "a", "message": "hi", "metadata": NESTED_METADATA}).encode()]
     yield from fixed
     for _ in range(n - len(fixed)):
         kind = rng.randrange(5)
@@ -160,6 +166,8 @@ def test_fuzzed_messages_over_rest_are_all_stored_as_read_and_none_fails(running
         texts = [rng.choice(TEXTS) for _ in range(6)]
         if n % 3 == 0:  # undecodable bytes inside a JSON body become U+FFFD
             texts[0] = f"{RAW_BYTE} what?"
+        if n == 1:
+            texts[1] = NESTED_PAYLOAD
         conversations["fuzz-rest-" + uuid.uuid4().hex[:10]] = texts
 
     def talk(sender: str, texts: list[str]) -> None:
@@ -200,7 +208,8 @@ def malformed_events(rng: random.Random, n: int) -> Iterator[Any]:
              {"session_id": session, "message": ""}, {"session_id": session, "message": None},
              {"session_id": session, "message": {"text": "hi"}}, {"session_id": "", "message": "hi"},
              {"session_id": session, "message": "hi", "metadata": "{not json"},
-             {"session_id": session, "message": "hi", "metadata": [1]}, {"session_id": 7, "message": "hi"}]
+             {"session_id": session, "message": "hi", "metadata": [1]}, {"session_id": 7, "message": "hi"},
+             {"session_id": session, "message": "hi", "metadata": NESTED_METADATA_JSON}]
     yield from fixed
     for _ in range(n - len(fixed)):
         field = rng.choice(["session_id", "message", "metadata", "data"])
@@ -227,7 +236,9 @@ def test_malformed_socketio_events_get_an_error_back_never_silence(running_stack
             assert isinstance(ack, dict) and ack["error"], (data, ack)
             sent += 1
         # Packets that are not socket.io: broken or deeply nested JSON, an event without a name.
-        for raw in ["2[", '2["user_uttered", {]', "2" + "[" * 100_000 + "]" * 100_000, "2[]", "2{}", "2", "9"]:
+        nested_metadata = '2["user_uttered", {"session_id": "s", "message": "hi", "metadata": %s}]' % NESTED_METADATA_JSON
+        for raw in ["2[", '2["user_uttered", {]', "2" + "[" * 100_000 + "]" * 100_000, "2[]", "2{}", "2", "9",
+                    nested_metadata]:
             fuzz.client.eio.send(raw)
             sent += 1
         deadline = time.monotonic() + 10
@@ -245,6 +256,7 @@ def test_fuzzed_messages_over_socketio_are_all_stored_as_read(running_stack: Run
         sessions = {uuid.uuid4().hex: [rng.choice(TEXTS) for _ in range(6)] for _ in range(10)}
         first = next(iter(sessions))
         sessions[first][2] = "where is my parcel? " * 52_429  # a 1 MB message over socket.io too
+        sessions[first][3] = NESTED_PAYLOAD
         for session, texts in sessions.items():
             for text in texts:
                 assert fuzz.call({"session_id": session, "message": text, "metadata": {"page": "/"}}) == {"ok": True}
@@ -407,3 +419,51 @@ def test_the_widget_sends_a_message_again_when_the_conversation_is_busy_and_neve
     rasa.wait_for_user_event(session, lambda e: e["text"] == sent[-1], timeout=60)
     stored = [e["text"] for e in rasa.user_events(session) if e["text"].startswith("sent while busy")]
     assert stored == sent  # each once, in the order typed
+
+
+def test_a_message_the_server_refuses_stays_in_view_marked_not_sent_and_the_next_ones_go_on(
+    running_stack: RunningStack, rasa: Rasa, open_page, logs_clean,
+):
+    widget = Widget(open_page(f"{running_stack.desk_url}/demo"))
+    widget.open()
+    widget.expect_text("virtual assistant")
+    session = widget.session_id()
+    # A control character the browser's trim() keeps and Python's strip() removes: refused for
+    # good as an empty `message` ({error}, no retry_after), as any malformed message would be.
+    refused = "\x1c"
+    widget.send(refused)
+    mine = widget.log.locator(".msg.user").last
+    expect(mine.locator(".state")).to_have_text("Not sent.")
+    expect(mine.locator(".retry")).to_be_visible()
+    expect(mine.locator(".bubble")).to_have_text(refused)  # what was typed stays in view
+    widget.send("How long does a refund take?")  # not blocked behind the refused one
+    rasa.wait_for_user_event(session, lambda e: e["text"] == "How long does a refund take?", timeout=60)
+    expect(widget.log.locator(".msg.user .state", has_text="Waiting to send")).to_have_count(0)
+
+
+def test_a_socketio_packet_over_the_limit_ends_that_connection_over_either_transport(
+    running_stack: RunningStack, logs_clean,
+):
+    """What README's "Bad input" says of socket.io packets over MAX_BODY_BYTES (not a 413 as REST)."""
+    big = json.dumps(["user_uttered", {"session_id": uuid.uuid4().hex, "message": "x" * MAX_BODY_BYTES}])
+    # HTTP long-polling: 400, and that engine.io session is closed (its pending poll gets the close).
+    url = f"{running_stack.rasa_url}/socket.io/?EIO=4&transport=polling"
+    sid = json.loads(requests.get(url, timeout=30).text[1:])["sid"]
+    assert requests.post(f"{url}&sid={sid}", data="40", timeout=30).status_code == 200
+    requests.get(f"{url}&sid={sid}", timeout=30)  # the namespace's connect answer
+    polls: list[requests.Response] = []
+    poll = threading.Thread(target=lambda: polls.append(requests.get(f"{url}&sid={sid}", timeout=60)))
+    poll.start()  # as a real client always has one waiting
+    assert requests.post(f"{url}&sid={sid}", data="42" + big, timeout=60).status_code == 400
+    poll.join()
+    assert requests.get(f"{url}&sid={sid}", timeout=30).status_code == 400  # the session is gone
+    # websocket: the server closes the connection.
+    fuzz = FuzzSocket(running_stack.rasa_url)
+    try:
+        fuzz.client.eio.send("42" + big)
+        deadline = time.monotonic() + 30
+        while fuzz.client.connected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not fuzz.client.connected
+    finally:
+        fuzz.close()
