@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Coroutine, TypeVar
 
 import pytest
 
 from rasa_ext.conversation_queue import MAX_RETRY_SECONDS, MIN_RETRY_SECONDS, Busy, ConversationQueues
+
+T = TypeVar("T")
+
+
+def run(scenario: Coroutine[Any, Any, T]) -> T:
+    """Run `scenario` on a fresh event loop in its own thread: in the full suite, Playwright's sync
+    API keeps a loop running in the main thread, where asyncio.run() is refused."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario).result()
 
 
 def test_messages_of_one_conversation_run_one_at_a_time_in_order_and_others_run_alongside():
@@ -33,7 +44,7 @@ def test_messages_of_one_conversation_run_one_at_a_time_in_order_and_others_run_
         assert queues.waiting("a") == 0  # a line is forgotten once empty
         return log, most
 
-    log, most = asyncio.run(scenario())
+    log, most = run(scenario())
     assert [m for m in log if m[0] == "a"] == [f"a{n}" for n in range(10)]
     assert [m for m in log if m[0] == "b"] == [f"b{n}" for n in range(10)]
     assert most == 1
@@ -61,7 +72,7 @@ def test_beyond_the_backlog_a_message_is_refused_with_a_retry_delay_and_nothing_
         await later
         return busy.value.retry_after, len(ran), 99 in ran
 
-    retry_after, ran, refused_ran = asyncio.run(scenario())
+    retry_after, ran, refused_ran = run(scenario())
     assert MIN_RETRY_SECONDS <= retry_after <= MAX_RETRY_SECONDS
     assert ran == 5 and not refused_ran
 
@@ -82,7 +93,7 @@ def test_a_message_taken_is_handled_even_when_its_caller_goes_away():
         await task
         return done
 
-    assert asyncio.run(scenario()) == ["handled"]
+    assert run(scenario()) == ["handled"]
 
 
 def test_a_failing_message_does_not_block_the_next():
@@ -101,4 +112,4 @@ def test_a_failing_message_does_not_block_the_next():
             await first
         return await second
 
-    assert asyncio.run(scenario()) == 1
+    assert run(scenario()) == 1
