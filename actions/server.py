@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 def warm_up(*_: object) -> None:
-    """Load the model and build the index now; a failure here is logged, not fatal."""
+    """Load the model and the shared fit now; a failure here is logged, not fatal."""
     try:
         knowledge_base().ask("warm up")
     except Exception as error:  # noqa: BLE001 - e.g. Redis down: the server still starts
