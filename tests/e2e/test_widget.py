@@ -80,6 +80,20 @@ def test_the_conversation_survives_a_reload_and_goes_on(demo, running_stack):
     widget.expect_text(f"Source: {running_stack.store().get('change-delivery-address').title}")
 
 
+def test_after_the_signed_in_customer_signs_out_the_next_visitor_starts_a_new_conversation(
+        running_stack, open_page):
+    widget = Widget(open_page(f"{running_stack.desk_url}/demo?customer=sam"))
+    signed_in = greeted(widget)
+    widget.send("How long does a refund take?")
+    widget.expect_text(ANSWERED)
+
+    widget.page.goto(f"{running_stack.desk_url}/demo")  # signed out: the page passes no customer
+    widget.open()
+    widget.expect_text(GREETING)
+    assert widget.session_id() != signed_in
+    assert "How long does a refund take?" not in widget.log.inner_text()
+
+
 def test_a_second_tab_shows_the_same_conversation_and_can_continue_it(demo):
     widget = demo()
     greeted(widget)

@@ -72,6 +72,17 @@
     render();
   };
   const push = (c, item) => c.items.push({ id: rid(), t: Date.now(), ...item });
+  // A conversation belongs to the signed-in customer it started with: when the page's signed
+  // identity changes or goes (signed out on a shared computer), the next visitor starts afresh and
+  // never sees, continues or adds to the earlier customer's chat, nor sends what they left unsent;
+  // nor keeps the browser id that now links to that customer's contacts. (Signing in keeps it, so
+  // a visitor's chats before signing in join their history.)
+  const who = cfg.customer.signature ? `${cfg.customer.id || ''}\n${cfg.customer.email || ''}` : '';
+  if (load('who', '') !== who) {
+    ['conv', 'outbox', 'failed', 'greeted', 'seen'].forEach((k) => save(k, null));
+    if (load('who', '')) save('browser', null);
+    save('who', who);
+  }
   if (!load('browser')) save('browser', rid());
 
   // --- DOM helpers: children are nodes or strings (strings become text nodes, never HTML) ---
