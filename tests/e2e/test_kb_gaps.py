@@ -18,8 +18,9 @@ MARS = "What is the boiling point of mercury on Mars?"
 MARS_AGAIN = "At what temperature does mercury boil on Mars?"
 # Entities are decoded and tags stripped (again after decoding) before searching, so markup typed
 # even as entities never reaches the list.
-ATTACK_TYPED = "&lt;img src=x onerror=alert(1)&gt; what is the boiling point of lead on Venus?"
-ATTACK = "what is the boiling point of lead on Venus?"
+# (A question far from the others, so it stays a group of its own once the markup is gone.)
+ATTACK_TYPED = "&lt;img src=x onerror=alert(1)&gt; who painted the ceiling of the Sistine Chapel?"
+ATTACK = "who painted the ceiling of the Sistine Chapel?"
 
 
 def test_unanswered_and_rejected_questions_are_grouped_for_a_content_owner_who_clears_them(
@@ -47,7 +48,7 @@ def test_unanswered_and_rejected_questions_are_grouped_for_a_content_owner_who_c
     expect(mars).to_contain_text("no answer ×3")
     expect(mars).to_contain_text(MARS_AGAIN)
     expect(page.locator(".gap", has_text="How long does a refund take?")).to_contain_text(f"Said no to: {refund.title}")
-    expect(page.locator(".gap .question", has_text="lead on Venus")).to_have_text(ATTACK)
+    expect(page.locator(".gap .question", has_text="Sistine Chapel")).to_have_text(ATTACK)
     expect(page.locator(".gap img")).to_have_count(0)
     screenshot(page, "desk-kb-gaps")
 
