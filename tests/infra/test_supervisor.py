@@ -65,7 +65,10 @@ def test_the_config_has_no_secrets_and_shutdown_stops_everything(supervisor: Sup
     wait_for(lambda: supervisor.info("steady")["pid"] != 0)
     pid = supervisor.info("steady")["pid"]
     assert "in-the-environment-only" not in supervisor.config.read_text()
-    assert "in-the-environment-only" in Path(f"/proc/{pid}/environ").read_bytes().decode()
+    # Read once the program has exec'd: between fork and exec its environ reads empty.
+    environ = Path(f"/proc/{pid}/environ")
+    wait_for(lambda: environ.read_bytes() != b"")
+    assert "in-the-environment-only" in environ.read_bytes().decode()
     assert supervisor.config.stat().st_mode & 0o077 == 0
     supervisor.shutdown()
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
