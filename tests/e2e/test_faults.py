@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 import pytest
 import requests
+from redis.exceptions import RedisError
 
 from bench.stack import bench_stack
 from handoff.presence import heartbeat
@@ -40,6 +41,14 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = 60.0) 
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f} s")
         time.sleep(0.5)
+
+
+def redis_answers(stack: Stack) -> bool:
+    """True once the stack's Redis takes commands (a restarted one refuses connections at first)."""
+    try:
+        return bool(connect(stack.settings.redis).ping())
+    except RedisError:
+        return False
 
 
 def health_url(stack: Stack, name: str) -> str:
@@ -134,7 +143,7 @@ def test_each_service_killed_comes_back_while_the_others_go_on_and_nothing_is_lo
         say(f"Where is my parcel MM-5{number}000?")  # during the fault (or just after it)
         wait_for(lambda: stack.pid(name) not in (0, before[name]), f"{name} restarted", timeout=30)
         if name == "redis":
-            wait_for(lambda: connect(stack.settings.redis).ping(), "Redis answers")
+            wait_for(lambda: redis_answers(stack), "Redis answers")
         else:
             stack.wait_until_up(name, health_url(stack, name), timeout=300)
         after = {service: stack.pid(service) for service in SERVICES}
