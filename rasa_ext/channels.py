@@ -89,7 +89,12 @@ def _bound_packets(webhook: Blueprint, sio: Any) -> None:
     handle_request = sio.eio.handle_request
 
     async def handle_engineio_request(request: Request, *args: Any, **kwargs: Any) -> Any:
-        return await handle_request(request, *args, **kwargs)
+        try:
+            return await handle_request(request, *args, **kwargs)
+        except KeyError:
+            # engine.io raises this for a poll on a session it is closing (e.g. after an oversized
+            # packet); the client only needs to know the session is gone, as for an unknown one.
+            return _error(400, "the session is closed")
 
     # A websocket that ended returns no response; Sanic 21.12 accepts that only from a handler
     # marked as a websocket's, and otherwise logs an error with a traceback for every closed chat.
