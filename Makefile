@@ -47,7 +47,7 @@ $(MODEL): $(RASA_DATA) $(RASA_VENV)/.installed
 train: $(MODEL) ## Train the Rasa model if its data changed
 
 run: setup train ## Start Redis, the action server and Rasa; print the URLs (Ctrl-C stops)
-	$(APP_PY) -m infra.stack
+	$(APP_PY) -m launcher.stack
 
 validate: $(RASA_VENV)/.installed ## Check the Rasa data and the sample knowledge base
 	$(RASA) data validate --fail-on-warnings

@@ -1,9 +1,9 @@
 """Who the customer is: what the website told the widget, plus e-mails and orders given in the chat.
 
 The `customer` slot holds `id`, `email`, `name` as the website passed them, with `verified`
-true only when the website signed the id and e-mail (handoff/identity.py); `browser_id`; and
+true only when the website signed the id and e-mail (customers/identity.py); `browser_id`; and
 what the chat gave (`chat_emails`, `orders`), never verified. Unverified details are shown to
-the agent as such and never find anything the customer is told (handoff/contacts.py).
+the agent as such and never find anything the customer is told (customers/contacts.py).
 
 The website's details are those of the latest message alone: a signed identity holds only for
 messages that carry its valid signature. The widget sends the page's `customer` with every message,
@@ -20,8 +20,8 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.runtime import settings
-from handoff.facts import extract_facts
-from handoff.identity import identity_secret, verify
+from customers.facts import extract_facts
+from customers.identity import identity_secret, verify
 
 WEBSITE_FIELDS = ("id", "name", "email")
 KEPT_FROM_CHAT = 10  # the latest e-mails and orders given in the chat

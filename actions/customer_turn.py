@@ -26,7 +26,7 @@ from actions.input_check import CheckedText, check_text, written
 from actions.notices import tell_notices
 from actions.runtime import redis_client, settings
 from detection import Assessment, Turn, assess
-from handoff.contacts import ContactHistory, identities
+from customers.contacts import ContactHistory, identities
 from handoff.queue import HandoffQueue
 from handoff.records import Line
 from handoff.summary import add_to_summary

@@ -19,14 +19,14 @@ from actions.kb_answer import ActionKBAnswer
 from actions.outage import keep_for_later, take_outage_ticket
 from actions.runtime import knowledge_base, redis_client, settings
 from detection import Reason
-from handoff.contacts import ContactHistory
-from handoff.facts import EMAIL
+from customers.contacts import ContactHistory
+from customers.facts import EMAIL
 from handoff.journal import is_journal_ticket
 from handoff.presence import online_agents
 from handoff.queue import HandoffQueue
 from handoff.records import Line
 from handoff.turns import TurnRecord
-from handoff.wait import eta_minutes
+from handoff.eta import eta_minutes
 
 PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 

@@ -15,7 +15,7 @@ import redis
 from actions.input_check import written
 from actions.runtime import settings
 from detection import Reason
-from handoff.contacts import ContactHistory, verified_identities
+from customers.contacts import ContactHistory, verified_identities
 from handoff.records import PRIORITY_HIGH, PRIORITY_LEGAL, PRIORITY_NORMAL, PRIORITY_RAISED, Line
 from handoff.summary import SummaryInput, build_summary
 from handoff.turns import KB_OUTCOMES, TurnRecord

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
-from handoff.echo import plain_text
+from customers.echo import plain_text
 from rasa_ext.input_rules import FULL_TEXT_KEY
 
 Problem = Literal["empty", "too_long", "not_text", "other_language"]

@@ -9,7 +9,7 @@ from actions.customer_turn import CustomerTurnAction, Reply
 from actions.kb_answer import answered, utter
 from actions.kb_gaps import note_gap
 from actions.runtime import call_kb, knowledge_base, redis_client
-from handoff.contacts import ContactHistory
+from customers.contacts import ContactHistory
 
 
 class ActionKBFeedback(CustomerTurnAction):

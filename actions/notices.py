@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from redis.exceptions import RedisError
 
 from actions.runtime import knowledge_base, redis_client
-from kb.notices import NoticeBoard, customer_text
+from notices.board import NoticeBoard, customer_text
 
 logger = logging.getLogger(__name__)
 

@@ -52,8 +52,8 @@ from actions.handoff_context import build_context, is_flagged, transcript
 from actions.input_check import written
 from actions.runtime import knowledge_base, outage_journal, redis_client
 from detection import Reason, Turn, assess
-from handoff.contacts import ContactHistory, identities
-from handoff.feedback import FeedbackLog
+from customers.contacts import ContactHistory, identities
+from reports.ratings import FeedbackLog
 from handoff.journal import Op, Pending, new_reference
 from handoff.queue import HandoffQueue
 from handoff.records import Line

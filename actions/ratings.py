@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from actions.customer_turn import TurnContext
 from actions.outage import keep_for_later
 from actions.runtime import redis_client
-from handoff.feedback import MAX_COMMENT_CHARS, FeedbackLog
+from reports.ratings import MAX_COMMENT_CHARS, FeedbackLog
 from handoff.queue import HandoffQueue
 from handoff.turns import KB_OUTCOMES, TurnLog, TurnRecord
 

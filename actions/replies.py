@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from actions.input_check import Problem
-from handoff.echo import quoted
+from customers.echo import quoted
 from kb.entry import Entry
 from rasa_ext.input_rules import MAX_FULL_TEXT_CHARS
 

@@ -12,9 +12,9 @@ from actions.customer_turn import CustomerTurnAction, Reply, TurnContext
 from actions.kb_answer import utter
 from actions.ratings import RATING_REQUEST, asks_for_rating
 from actions.runtime import call_kb, knowledge_base, redis_client, settings
-from handoff.contacts import Contact, ContactHistory, signed_identities, verified_identities
-from handoff.echo import plain_text
-from handoff.facts import mask_personal
+from customers.contacts import Contact, ContactHistory, signed_identities, verified_identities
+from customers.echo import plain_text
+from customers.facts import mask_personal
 
 RESPONSES = {"goodbye": "utter_goodbye", "thank": "utter_you_are_welcome", "bot_challenge": "utter_iamabot"}
 

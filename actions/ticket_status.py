@@ -9,7 +9,7 @@ from actions import replies
 from actions.customer_turn import CustomerTurnAction, Reply, TurnContext
 from actions.kb_answer import ActionKBAnswer, utter
 from actions.runtime import call_kb, redis_client, settings
-from handoff.contacts import ContactHistory, verified_identities
+from customers.contacts import ContactHistory, verified_identities
 from handoff.queue import HandoffQueue
 from handoff.ticket_status import status_text, ticket_refs
 

@@ -9,8 +9,8 @@ import time
 from handoff.presence import heartbeat
 from handoff.queue import EVENTS_CHANNEL, HandoffQueue
 from infra.redis_client import connect
-from infra.stack import Stack
-from tests.support import Customer
+from launcher.stack import Stack
+from bench.clients import Customer
 
 CONCURRENT = 20
 ROUNDS = 2

@@ -18,7 +18,7 @@ from infra.settings import REPO_ROOT, load_settings
 from kb.encoder import Encoder
 from kb.files import read_raw_entries
 from kb.validate import validate
-from tests.support import Customer
+from bench.clients import Customer
 
 OUT = REPO_ROOT / ".data" / "bench"
 ROUNDS = 3

@@ -34,8 +34,9 @@ from bench.stack import bench_stack
 from desk.users import UserStore
 from infra.redis_client import connect
 from infra.settings import REPO_ROOT
-from infra.stack import Stack, rasa_token
-from tests.e2e.desk_fixtures import PASSWORD, DeskApi
+from infra.settings import rasa_token
+from launcher.stack import Stack
+from bench.clients import DeskApi
 
 OUT = REPO_ROOT / ".data" / "soak"
 SERVICES = ("redis", "rasa", "actions", "desk")
@@ -46,6 +47,7 @@ BURST = 50
 MEGABYTE = "Please read all of this. " * 40_000  # 1,000,000 characters
 FAULT_SENDER = "soak-fault-"  # the bursts' and the 1 MB message's conversations (their latency is apart)
 AGENT = "soak-agent"
+PASSWORD = "soak agent password"  # a throwaway user in the soak's own data folder
 
 
 @dataclass
@@ -120,7 +122,7 @@ def agent(stack: Stack, record: Record, until: float) -> None:
     api = None
     while time.monotonic() < until:
         try:
-            api = api or DeskApi(stack.desk_url, AGENT)
+            api = api or DeskApi(stack.desk_url, AGENT, PASSWORD)
             api.http.post(f"{stack.desk_url}/desk/api/heartbeat", timeout=10)
             waiting = api.http.get(f"{stack.desk_url}/desk/api/queue", timeout=10).json().get("waiting", [])
             for card in waiting[:3]:

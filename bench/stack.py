@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Iterator
 
 from infra.settings import load_settings
-from infra.stack import Stack
-from tests.support import free_port
+from launcher.stack import Stack
+from bench.clients import free_port
 
 
 @contextlib.contextmanager

@@ -2,7 +2,7 @@
 
 The store has one pretend account, Sam: `/demo?customer=sam` is the page as Sam sees it once
 signed in, `/demo` as a guest. The signature is computed here, on the server, with the identity
-secret (handoff/identity.py); the browser gets only the signature, never the secret.
+secret (customers/identity.py); the browser gets only the signature, never the secret.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from handoff.identity import identity_secret, signed_customer
+from customers.identity import identity_secret, signed_customer
 from infra.settings import Settings
 
 SAMPLE_CUSTOMER = {"id": "demo-sam", "name": "Sam Green", "email": "sam@example.com"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from desk.access import may_claim, may_view, may_work
-from desk.customer import CustomerUnreachable, tell
+from desk.customer_chat import CustomerUnreachable, tell
 from desk.roles import allowed
 from desk.services import Services
 from desk.users import User

@@ -10,12 +10,12 @@ import logging
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from desk.customer import CustomerUnreachable, tell
+from desk.customer_chat import CustomerUnreachable, tell
 from desk.services import Services
 from handoff.presence import online_agents
 from handoff.queue import EVENTS_CHANNEL
 from handoff.records import Handoff
-from handoff.wait import eta_minutes
+from handoff.eta import eta_minutes
 
 log = logging.getLogger("desk.positions")
 SENT_KEY = "desk:status_sent"  # hash: ticket -> "position:eta" last told (shared by desk replicas)

@@ -17,7 +17,7 @@ from desk.pages import render
 from desk.roles import allowed
 from desk.services import Services, services
 from desk.users import User
-from handoff.contacts import RETENTION_SECONDS
+from customers.contacts import RETENTION_SECONDS
 from handoff.records import PRIORITY_NAMES, Handoff
 
 

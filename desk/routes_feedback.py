@@ -1,5 +1,5 @@
-"""The service report: how conversations ended (handoff.containment), customers' 1-5 ratings
-(handoff.feedback) and how long they waited for a person (handoff.waits), to act on.
+"""The service report: how conversations ended (reports.containment), customers' 1-5 ratings
+(reports.ratings) and how long they waited for a person (reports.waits), to act on.
 
 Content owners see the bot's ratings, with what each customer asked and the entries they were
 shown, so a low score points at the entries to fix. Supervisors also see the ratings of chats
@@ -20,9 +20,9 @@ from desk.auth import guard
 from desk.pages import render
 from desk.roles import allowed
 from desk.services import services
-from handoff.containment import conversation_figures
-from handoff.feedback import FeedbackLog, Rating, Tally, tally
-from handoff.waits import is_offline_ticket, wait_figures
+from reports.containment import conversation_figures
+from reports.ratings import FeedbackLog, Rating, Tally, tally
+from reports.waits import is_offline_ticket, wait_figures
 
 PERIODS = (7, 30, 90)  # days the page can look back
 LOW_SCORE = 2  # ratings at or below are the ones to look at first

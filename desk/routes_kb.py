@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from desk.auth import guard
 from desk.kb_form import EntryForm
-from desk.kb_gaps import gap_rows, group_count, parse_ids
+from desk.gaps_view import gap_rows, group_count, parse_ids
 from desk.pages import render
 from desk.services import Services, services
 from kb.gaps import GapLog

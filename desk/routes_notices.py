@@ -1,4 +1,4 @@
-"""Service notices: supervisors and content owners tell customers bad news early (kb.notices).
+"""Service notices: supervisors and content owners tell customers bad news early (notices.board).
 
 A notice is posted for everyone or for some KB categories, with how many hours until it is
 expected to be over; the bot tells it from the next message on. Agents see the notices in force
@@ -19,7 +19,7 @@ from desk.auth import guard
 from desk.kb_form import clean_text
 from desk.pages import render
 from desk.services import Services, services
-from kb.notices import MAX_HOURS, MAX_TEXT_CHARS, NoticeBoard, notice_problems
+from notices.board import MAX_HOURS, MAX_TEXT_CHARS, NoticeBoard, notice_problems
 
 DONE = {"posted": "Posted: customers are told from their next message.", "changed": "Changed.",
         "ended": "Ended: the bot no longer tells it."}

@@ -14,7 +14,7 @@ from desk.roles import allowed, home
 from desk.services import services
 from desk.snapshot import queue_snapshot
 from handoff.presence import heartbeat as mark_online
-from kb.notices import NoticeBoard
+from notices.board import NoticeBoard
 
 
 @guard(None)

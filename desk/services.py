@@ -10,12 +10,12 @@ from starlette.requests import Request
 from desk.sessions import SessionStore
 from desk.throttle import LoginThrottle
 from desk.users import UserStore
-from handoff.contacts import ContactHistory
+from customers.contacts import ContactHistory
 from handoff.queue import HandoffQueue
 from infra.rasa_client import RasaClient
 from infra.redis_client import connect
 from infra.settings import Settings
-from infra.stack import rasa_token
+from infra.settings import rasa_token
 from kb.encoder import Encoder
 from kb.overlap import OverlapChecker, QuestionVectors
 from kb.store import KBStore

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 import redis
 
-from handoff.contacts import RETENTION_SECONDS
+from customers.contacts import RETENTION_SECONDS
 from handoff.records import (
     RESPONSE_TARGET, TICKET_RESPONSE_TARGET, Handoff, Line, State,
 )
@@ -30,7 +30,7 @@ ALL_KEY = "handoff:all"
 EVENTS_CHANNEL = "desk:events"
 OPEN_STATES = ("queued", "assigned")
 # Closed handoffs (with their transcripts) are kept as long as the contact history that names
-# their tickets (handoff.contacts.RETENTION_SECONDS), then expire.
+# their tickets (customers.contacts.RETENTION_SECONDS), then expire.
 CLOSED_RETENTION_SECONDS = RETENTION_SECONDS
 
 # ZREM is the lock: of two agents claiming at once, exactly one removes the ticket. The first

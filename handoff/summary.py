@@ -7,9 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from handoff.contacts import Contact
-from handoff.echo import clip, quoted
-from handoff.facts import extract_facts, merge_facts
+from customers.contacts import Contact
+from customers.echo import clip, quoted
+from customers.facts import extract_facts, merge_facts
 from handoff.turns import TurnRecord
 
 QUOTE_CHARS = 160

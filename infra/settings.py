@@ -64,7 +64,7 @@ class Settings:
         queue_limit: with this many waiting, new handoffs become tickets instead of queueing.
         average_handle_minutes: an agent's time per conversation, for the estimated wait.
         identity_secret: the secret the host website signs its customers' identities with
-            (generated into data_dir if unset; see handoff/identity.py).
+            (generated into data_dir if unset; see customers/identity.py).
     """
 
     redis_url: str
@@ -140,3 +140,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         average_handle_minutes=float(env.get("AVERAGE_HANDLE_MINUTES", "4")),
         identity_secret=env.get("IDENTITY_SECRET", ""),
     )
+
+
+def rasa_token(settings: Settings) -> str:
+    """RASA_TOKEN, or a random one kept in the data folder, so the HTTP API is never open."""
+    return settings.rasa_token or local_secret(settings, "rasa_token")

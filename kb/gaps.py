@@ -14,7 +14,7 @@ from typing import Iterable, Literal
 import numpy as np
 import redis
 
-from handoff.facts import hashed_conversation, mask_personal
+from customers.facts import hashed_conversation, mask_personal
 
 GAPS_KEY = "kb:gaps"  # stream, newest last
 MAX_GAPS = 5000  # older gaps are trimmed: the page is about what customers ask now

@@ -14,7 +14,7 @@ whole conversation (actions.outage). Each record's `id` becomes its journal reco
 record journalled twice (a replica crashing mid take-over) is still applied once. The customer is told that plainly; if Redis is unreachable
 too, they get the apology alone.
 
-Like the rest of rasa_ext this reads os.environ (the variables infra.stack sets for endpoints.yml
+Like the rest of rasa_ext this reads os.environ (the variables launcher.stack sets for endpoints.yml
 and the settings infra.settings defines), not infra.settings.
 """
 
@@ -65,7 +65,7 @@ ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "30"))
 
 @functools.lru_cache(maxsize=1)
 def _redis() -> redis.Redis:
-    """The Redis endpoints.yml names (the variables infra.stack sets), with short timeouts."""
+    """The Redis endpoints.yml names (the variables launcher.stack sets), with short timeouts."""
     return redis.Redis(
         host=os.environ.get("REDIS_HOST", "localhost"), port=int(os.environ.get("REDIS_PORT", "6379")),
         db=int(os.environ.get("REDIS_DB", "0")), password=os.environ.get("REDIS_PASSWORD") or None,

@@ -57,7 +57,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _PAYLOAD = re.compile(r"/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?", re.DOTALL)
 _ENTRY_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # kb/validate.py's ID_PATTERN
 _TICKET = re.compile(r"T[A-Z0-9]{1,20}")  # T000123, or TX7KQ2MZ taken during an outage
-MAX_COMMENT_CHARS = 500  # the rating form's maxlength (widget/src/widget.js) and handoff/feedback.py's cap
+MAX_COMMENT_CHARS = 500  # the rating form's maxlength (widget/src/widget.js) and reports/ratings.py's cap
 
 
 class InputError(ValueError):

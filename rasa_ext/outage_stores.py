@@ -26,7 +26,7 @@ outage, the turn it was processing at that moment (the message received, the rep
 saved) is lost: the REST customer gets no reply, but a socket.io customer may already have seen
 the bot's answer to it. And the journal is only as durable as the disk DATA_DIR is on.
 
-DATA_DIR is read from the environment (set by infra.stack from infra/settings.py), as
+DATA_DIR is read from the environment (set by launcher.stack from infra/settings.py), as
 rasa_ext.action_outage reads its settings: Rasa's process cannot load the app's settings model.
 """
 

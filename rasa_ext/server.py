@@ -2,7 +2,7 @@
 
 Use it exactly like the `rasa` command: `python -m rasa_ext.server run --enable-api ...`.
 
-The HTTP API's token comes from the environment (RASA_TOKEN, set by infra.stack), never from
+The HTTP API's token comes from the environment (RASA_TOKEN, set by launcher.stack), never from
 `--auth-token`, which would show it to anyone running `ps`. Like the rest of rasa_ext, this
 runs inside Rasa's Python 3.10 environment, so it reads os.environ itself instead of
 infra.settings (which is the one documented place this variable is defined).

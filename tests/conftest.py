@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from infra.redis_server import start_redis
-from tests.support import free_port
+from bench.clients import free_port
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

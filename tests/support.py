@@ -1,45 +1,12 @@
-"""Helpers shared by the tests: free ports and a customer talking to Rasa's REST channel."""
+"""Helpers shared by the tests: a signed customer and reading the bot's replies (the clients are bench.clients)."""
 
 from __future__ import annotations
 
-import socket
-import uuid
 from typing import Any
 
-import requests
-
-from handoff.identity import identity_secret
-from handoff.identity import signed_customer as signed
+from customers.identity import identity_secret
+from customers.identity import signed_customer as signed
 from infra.settings import Settings
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Customer:
-    """One customer talking to the bot through Rasa's REST channel."""
-
-    def __init__(self, rasa_url: str, metadata: dict[str, Any] | None = None) -> None:
-        self.url = f"{rasa_url}/webhooks/rest/webhook"
-        self.sender = "customer-" + uuid.uuid4().hex[:12]
-        self.metadata = metadata or {}
-
-    def say(self, text: str) -> list[dict[str, Any]]:
-        """Send one message (with this customer's metadata, as the widget would); the bot's replies."""
-        body = {"sender": self.sender, "message": text, "metadata": self.metadata}
-        response = requests.post(self.url, json=body, timeout=60)
-        response.raise_for_status()
-        return response.json()
-
-    def press(self, replies: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:
-        """Press the button called `title` among `replies`."""
-        buttons = [b for r in replies for b in r.get("buttons", [])]
-        payload = next(b["payload"] for b in buttons if b["title"] == title)
-        return self.say(payload)
 
 
 def signed_customer(settings: Settings, **details: str) -> dict[str, Any]:

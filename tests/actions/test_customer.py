@@ -9,8 +9,8 @@ from rasa_sdk import Tracker
 
 from actions import customer as customer_module
 from actions.customer import customer_from
-from handoff.contacts import unverified_identities, verified_identities
-from handoff.identity import sign
+from customers.contacts import unverified_identities, verified_identities
+from customers.identity import sign
 
 SECRET = "test-identity-secret"
 SAM = {"id": "c-42", "name": "Sam", "email": "sam@example.com"}

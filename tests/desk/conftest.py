@@ -17,7 +17,7 @@ from handoff.queue import HandoffQueue
 from handoff.records import Handoff, Line
 from infra.rasa_client import RasaError
 from infra.settings import Settings, load_settings
-from tests.support import free_port
+from bench.clients import free_port
 
 PASSWORD = "correct horse battery"
 ROLE_USERS = {"alice": "agent", "bob": "agent", "sue": "supervisor", "carl": "content_owner", "ada": "admin"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handoff.feedback import FeedbackLog
+from reports.ratings import FeedbackLog
 
 
 def rate(svc) -> None:

@@ -10,9 +10,9 @@ import redis
 
 from desk.handling import SUMMARY_RATINGS_KEY, DeskError, Handling
 from desk.users import UserStore
-from handoff.contacts import ContactHistory
+from customers.contacts import ContactHistory
 from handoff.queue import HandoffQueue
-from tests.support import free_port
+from bench.clients import free_port
 
 
 def test_two_agents_claiming_at_once_exactly_one_wins(svc, rasa, make_handoff):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handoff.contacts import ContactHistory, identities
+from customers.contacts import ContactHistory, identities
 
 CLAIMED = {"name": "Sam", "email": "sam@example.com", "verified": False, "chat_emails": ["sam@example.com"]}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from kb.entry import Entry
-from kb.notices import NoticeBoard
+from notices.board import NoticeBoard
 from kb.store import KBStore
 
 SCRIPT = "<script>alert(1)</script> Deliveries are late"

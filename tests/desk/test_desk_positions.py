@@ -6,7 +6,7 @@ import asyncio
 
 from desk.positions import push_once
 from handoff.presence import heartbeat
-from handoff.wait import eta_minutes
+from handoff.eta import eta_minutes
 
 
 def test_eta_shares_the_queue_among_online_agents():

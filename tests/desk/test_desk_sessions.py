@@ -23,7 +23,7 @@ from desk.sessions import SESSION_SECONDS, SessionStore
 from desk.throttle import LOCKS_KEY, LoginThrottle, client_address, too_many
 from handoff.queue import EVENTS_CHANNEL
 from tests.desk.conftest import PASSWORD, log_in
-from tests.support import free_port
+from bench.clients import free_port
 
 WRONG = "Wrong user name or password."
 LOCKED = "Too many failed attempts; try again in 15 minutes."

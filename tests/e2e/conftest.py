@@ -10,7 +10,7 @@ import pytest
 
 from infra.settings import load_settings
 from tests.e2e.running import RunningStack
-from tests.support import Customer, free_port
+from bench.clients import Customer, free_port
 
 # Browser and desk fixtures, defined once here: a session fixture imported into several test
 # modules would be a separate fixture in each (two Playwright instances in one thread fail).

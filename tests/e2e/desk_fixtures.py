@@ -18,6 +18,7 @@ import requests
 import socketio
 from playwright.sync_api import Page
 
+from bench.clients import DeskApi
 from desk.roles import allowed, home
 from desk.users import UserStore
 from handoff.presence import online_agents
@@ -114,19 +115,6 @@ def log_in(page: Page, desk_url: str, name: str, client: redis.Redis) -> None:
         time.sleep(0.2)
 
 
-class DeskApi:
-    """The desk's HTTP API with a logged-in session, as the page's script calls it."""
-
-    def __init__(self, desk_url: str, name: str) -> None:
-        self.url = desk_url
-        self.http = requests.Session()
-        form = self.http.get(f"{desk_url}/desk/login", timeout=10).text
-        token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
-        response = self.http.post(f"{desk_url}/desk/login", timeout=30, allow_redirects=False,
-                                  data={"name": name, "password": PASSWORD, "csrf": token})
-        assert response.status_code == 303, response.text
-        page = self.http.get(f"{desk_url}/desk", timeout=10).text
-        self.http.headers["X-CSRF-Token"] = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-
-    def act(self, ticket: str, action: str, **fields: str) -> requests.Response:
-        return self.http.post(f"{self.url}/desk/api/conversations/{ticket}/{action}", json=fields, timeout=30)
+def desk_api(desk_url: str, name: str) -> DeskApi:
+    """The desk's HTTP API logged in as one of the test users."""
+    return DeskApi(desk_url, name, PASSWORD)

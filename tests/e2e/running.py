@@ -7,7 +7,7 @@ import os
 import redis
 
 from infra.redis_client import connect
-from infra.stack import Stack
+from launcher.stack import Stack
 from kb.store import KBStore
 
 

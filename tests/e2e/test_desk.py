@@ -17,8 +17,10 @@ from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_NAMES, Handoff
 from tests.e2e.browser_fixtures import Rasa, screenshot
 from tests.e2e.running import RunningStack
-from tests.e2e.desk_fixtures import DeskApi, SocketCustomer, log_in
-from tests.support import Customer, shows
+from bench.clients import DeskApi
+from tests.e2e.desk_fixtures import SocketCustomer, desk_api, log_in
+from bench.clients import Customer
+from tests.support import shows
 
 ASK = "I want to talk to a human"
 ATTACK = "<img src=x onerror=alert(1)> is this thing on?"
@@ -94,7 +96,7 @@ def test_two_agents_claiming_at_once_exactly_one_wins(running_stack: RunningStac
     customer = Customer(running_stack.rasa_url)
     customer.say(ASK)
     ticket = HandoffQueue(stack_redis).open_for(customer.sender).ticket
-    agents = [DeskApi(running_stack.desk_url, "alice"), DeskApi(running_stack.desk_url, "bob")]
+    agents = [desk_api(running_stack.desk_url, "alice"), desk_api(running_stack.desk_url, "bob")]
     barrier = threading.Barrier(2)
     answers = {}
 
@@ -127,7 +129,7 @@ def test_a_message_for_the_agent_during_a_redis_outage_reaches_them_when_it_is_b
     customer = Customer(running_stack.rasa_url)
     customer.say(ASK)
     ticket = HandoffQueue(stack_redis).open_for(customer.sender).ticket
-    alice = DeskApi(running_stack.desk_url, "alice")
+    alice = desk_api(running_stack.desk_url, "alice")
     assert alice.act(ticket, "claim").status_code == 200
     said = "Are you still there? The order is MM-13579"
     redis_server.stop()

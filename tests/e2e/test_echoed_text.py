@@ -1,11 +1,12 @@
-"""What the bot repeats of a customer's words comes back as plain, quoted text (handoff/echo.py)."""
+"""What the bot repeats of a customer's words comes back as plain, quoted text (customers/echo.py)."""
 
 from __future__ import annotations
 
 import re
 
 from tests.e2e.running import RunningStack
-from tests.support import Customer, texts
+from bench.clients import Customer
+from tests.support import texts
 
 
 def test_markup_typed_by_a_customer_is_restated_as_plain_quoted_text(running_stack: RunningStack):

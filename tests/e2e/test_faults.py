@@ -21,8 +21,10 @@ from bench.stack import bench_stack
 from handoff.presence import heartbeat
 from handoff.queue import HandoffQueue
 from infra.redis_client import connect
-from infra.stack import Stack, rasa_token
-from tests.support import Customer, texts
+from infra.settings import rasa_token
+from launcher.stack import Stack
+from bench.clients import Customer
+from tests.support import texts
 
 SERVICES = ("actions", "redis", "desk", "rasa")  # the order they are killed in (Rasa last: its restart is slow)
 ACTIONS_DOWN_KEY = "handoff:actions_down"

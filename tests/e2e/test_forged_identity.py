@@ -18,13 +18,14 @@ import pytest
 import redis
 import requests
 
-from handoff.contacts import ContactHistory, verified_identities
-from handoff.identity import identity_secret, sign, verify
+from customers.contacts import ContactHistory, verified_identities
+from customers.identity import identity_secret, sign, verify
 from handoff.presence import AGENTS_KEY
 from handoff.queue import HandoffQueue
 from tests.e2e.browser_fixtures import Widget
 from tests.e2e.running import RunningStack
-from tests.support import Customer, signed_customer, texts
+from bench.clients import Customer
+from tests.support import signed_customer, texts
 
 QUESTION = "Where is my refund for card 4111 1111 1111 1234, order MM-55501? I sent the lamp back from 12 Elm Road"
 # Nothing of Sam's contact may reach a visitor who only claims to be Sam.

@@ -14,7 +14,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from handoff.contacts import ContactHistory
+from customers.contacts import ContactHistory
 from handoff.journal import OutageJournal
 from handoff.presence import AGENTS_KEY, heartbeat
 from handoff.queue import HandoffQueue
@@ -23,7 +23,8 @@ from infra.settings import REPO_ROOT
 from tests.e2e.browser_fixtures import Rasa, screenshot
 from tests.e2e.desk_fixtures import log_in
 from tests.e2e.running import RunningStack
-from tests.support import Customer, button_titles, shows, signed_customer, texts
+from bench.clients import Customer
+from tests.support import button_titles, shows, signed_customer, texts
 
 
 @pytest.fixture
@@ -271,7 +272,7 @@ def test_a_customer_who_asks_for_erasure_has_every_chat_erased_and_no_one_else(r
     rasa = Rasa(running_stack.rasa_url, running_stack.settings.rasa_token)
     assert rasa.user_events(sam.sender) and rasa.user_events(kim.sender)
 
-    erased = subprocess.run([str(REPO_ROOT / ".venv/bin/python"), "-m", "handoff.erasure", "--email", email],
+    erased = subprocess.run([str(REPO_ROOT / ".venv/bin/python"), "-m", "privacy.erasure", "--email", email],
                             env=running_stack.env(), capture_output=True, text=True, timeout=60)
     assert erased.returncode == 0, erased.stderr
     assert f"1 conversation(s), ticket(s): {ticket}" in erased.stdout and "1 unanswered question(s)" in erased.stdout

@@ -29,7 +29,8 @@ from rasa_ext.conversation_queue import BACKLOG
 from rasa_ext.input_rules import FULL_TEXT_KEY, MAX_BODY_BYTES, incoming
 from tests.e2e.browser_fixtures import Rasa, Widget
 from tests.e2e.running import RunningStack
-from tests.support import Customer, texts
+from bench.clients import Customer
+from tests.support import texts
 
 SEED = 10
 RAW_BYTE = "<raw byte>"  # replaced by an undecodable byte in the request body

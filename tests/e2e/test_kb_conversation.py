@@ -13,7 +13,8 @@ from actions.input_check import written
 from handoff.queue import HandoffQueue
 
 from tests.e2e.running import RunningStack
-from tests.support import Customer, button_titles, shows, texts
+from bench.clients import Customer
+from tests.support import button_titles, shows, texts
 
 # The `kb` command installed beside the interpreter running the tests (.venv/bin/kb).
 KB_COMMAND = str(Path(sys.executable).parent / "kb")

@@ -12,7 +12,8 @@ from kb.gaps import GAPS_KEY
 from tests.e2e.browser_fixtures import screenshot
 from tests.e2e.desk_fixtures import log_in
 from tests.e2e.running import RunningStack
-from tests.support import Customer, button_titles, texts
+from bench.clients import Customer
+from tests.support import button_titles, texts
 
 ASKED = "Can I pay for my order with bitcoin?"
 ANSWER = "We don't take bitcoin or other cryptocurrencies yet: cards, PayPal and gift cards work."

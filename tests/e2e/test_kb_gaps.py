@@ -12,7 +12,8 @@ from kb.gaps import GAPS_KEY, GapLog
 from tests.e2e.browser_fixtures import screenshot
 from tests.e2e.desk_fixtures import log_in
 from tests.e2e.running import RunningStack
-from tests.support import Customer, texts
+from bench.clients import Customer
+from tests.support import texts
 
 MARS = "What is the boiling point of mercury on Mars?"
 MARS_AGAIN = "At what temperature does mercury boil on Mars?"

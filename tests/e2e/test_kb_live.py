@@ -21,14 +21,15 @@ import pytest
 import requests
 
 from infra.settings import REPO_ROOT
-from infra.stack import service_env
+from launcher.stack import service_env
 from kb.encoder import Encoder
 from kb.fits import FitStore
 from kb.retrieval_config import RetrievalConfig
 from kb.store import fingerprint
-from tests.e2e.desk_fixtures import DeskApi
+from tests.e2e.desk_fixtures import desk_api
 from tests.e2e.running import RunningStack
-from tests.support import Customer, free_port, shows, texts
+from bench.clients import Customer, free_port
+from tests.support import shows, texts
 
 QUESTION = "Do you deliver to research stations in Antarctica?"
 ANSWER = "We ship to Antarctic research stations twice a year, with the supply flights (code 5c1d)."
@@ -113,7 +114,7 @@ class Asker:
 def test_an_edit_is_live_at_once_in_both_replicas_while_a_customer_never_waits(
         running_stack: RunningStack, stack_redis, second_replica: str) -> None:
     store = running_stack.store()
-    desk = DeskApi(running_stack.desk_url, "carl")
+    desk = desk_api(running_stack.desk_url, "carl")
     first = Customer(running_stack.rasa_url)
     ask_replica(second_replica, "warm up")
     asker = Asker(running_stack)

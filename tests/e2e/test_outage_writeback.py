@@ -15,9 +15,10 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from handoff.erasure import TRACKER_PREFIX
+from privacy.erasure import TRACKER_PREFIX
 from tests.e2e.running import RunningStack
-from tests.support import Customer, texts
+from bench.clients import Customer
+from tests.support import texts
 
 SAVED = "Your message is saved"
 

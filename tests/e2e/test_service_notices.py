@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from kb.notices import NOTICES_KEY
+from notices.board import NOTICES_KEY
 from tests.e2e.browser_fixtures import Widget, screenshot
 from tests.e2e.desk_fixtures import log_in
 from tests.e2e.running import RunningStack
-from tests.support import Customer, texts
+from bench.clients import Customer
+from tests.support import texts
 
 STORMS = "Deliveries to Scotland are delayed by storms"
 PHONES = "Our phone line is closed today <b>for training</b>"

@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import expect
 
-from handoff.feedback import FeedbackLog
+from reports.ratings import FeedbackLog
 from handoff.queue import HandoffQueue
 from tests.e2e.browser_fixtures import Widget, screenshot
 from tests.e2e.running import RunningStack

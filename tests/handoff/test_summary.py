@@ -2,8 +2,8 @@
 
 import time
 
-from handoff.contacts import Contact
-from handoff.facts import extract_facts, mask_secrets
+from customers.contacts import Contact
+from customers.facts import extract_facts, mask_secrets
 from handoff.summary import SummaryInput, build_summary
 from handoff.turns import TurnRecord
 

@@ -14,7 +14,7 @@ import html
 import re
 import unicodedata
 
-from handoff.facts import mask_secrets
+from customers.facts import mask_secrets
 
 # What a browser reads as a tag: "<" then a letter, "/", "!" or "?" ("a < b" is no tag).
 _TAG = re.compile(r"<[A-Za-z/!?][^>]{0,200}>")

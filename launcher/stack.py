@@ -1,7 +1,7 @@
 """Starts the whole stack (Redis, Rasa, action server, desk) under supervisord; Ctrl-C stops it.
 
-`make run` calls `python -m infra.stack`; the end-to-end tests use the same class, so
-what they test is what a user runs. Each service is a supervisord program (infra.supervisor):
+`make run` calls `python -m launcher.stack`; the end-to-end tests use the same class, so
+what they test is what a user runs. Each service is a supervisord program (launcher.supervisor):
 one that dies is restarted with backoff while the others go on.
 """
 
@@ -16,18 +16,13 @@ from pathlib import Path
 
 from infra.redis_client import connect
 from infra.redis_server import ensure_port_free, redis_command, wait_for_redis
-from infra.settings import REPO_ROOT, Settings, load_settings, local_secret
-from infra.supervisor import Program, Supervisor, die_with_parent
+from infra.settings import REPO_ROOT, Settings, load_settings, rasa_token
+from launcher.supervisor import Program, Supervisor, die_with_parent
 
 RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 APP_PYTHON = Path(sys.executable)
 MODEL_PATH = REPO_ROOT / "models" / "current.tar.gz"
 SAMPLE_KB = REPO_ROOT / "kb" / "content"
-
-
-def rasa_token(settings: Settings) -> str:
-    """RASA_TOKEN, or a random one kept in the data folder, so the HTTP API is never open."""
-    return settings.rasa_token or local_secret(settings, "rasa_token")
 
 
 def service_env(settings: Settings) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.notices import KEEP_ENDED_SECONDS, MAX_TEXT_CHARS, NoticeBoard, customer_text, estimate, notice_problems
+from notices.board import KEEP_ENDED_SECONDS, MAX_TEXT_CHARS, NoticeBoard, customer_text, estimate, notice_problems
 
 NOW = 1_800_000_000.0
 

@@ -1,6 +1,6 @@
 """Erasing a customer's chat data on request (the right to erasure), from the command line.
 
-    python -m handoff.erasure --email sam@example.com [--customer-id C1] [--order MM-1] [--dry-run]
+    python -m privacy.erasure --email sam@example.com [--customer-id C1] [--order MM-1] [--dry-run]
 
 Finds every conversation the contact history links to those identities (any of them, whether
 the website signed them or they were only given in a chat or claimed), then
@@ -19,13 +19,13 @@ from typing import Iterable
 
 import redis
 
-from handoff.contacts import STARTED_KEY, ContactHistory, every_form, identity_key
-from handoff.facts import hashed_conversation
-from handoff.feedback import FEEDBACK_KEY, rated_key
+from customers.contacts import STARTED_KEY, ContactHistory, every_form, identity_key
+from customers.facts import hashed_conversation
+from reports.ratings import FEEDBACK_KEY, rated_key
 from handoff.queue import ALL_KEY, OPEN_STATES, QUEUE_KEY, TICKETS_KEY, HandoffQueue, sender_key
 from handoff.turns import TurnLog
 from kb.gaps import GAPS_KEY, per_conversation_key
-from kb.notices import told_key
+from notices.board import told_key
 
 TRACKER_PREFIX = "tracker:tracker:"  # endpoints.yml key_prefix "tracker" + Rasa's own "tracker:"
 
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from infra.redis_client import connect
     from infra.settings import load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m handoff.erasure", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m privacy.erasure", description=__doc__.split("\n\n")[0])
     parser.add_argument("--email", action="append", default=[], help="an e-mail the customer used (repeatable)")
     parser.add_argument("--customer-id", action="append", default=[], help="the id the website passes to the widget")
     parser.add_argument("--order", action="append", default=[], help="an order number given in a chat")

@@ -2,7 +2,7 @@
 
 A conversation is indexed under every identity it had, in two kinds that are never mixed:
 
-- verified: the id and e-mail the host website signed (handoff/identity.py), and the browser
+- verified: the id and e-mail the host website signed (customers/identity.py), and the browser
   (a random id in the widget's localStorage: a visitor could copy it only from that browser,
   which shows the earlier conversation anyway). Only these find what the customer is told of
   (the repeat greeting, "my ticket") and what raises a handoff's priority or flag.
@@ -57,7 +57,7 @@ SIGNED_KINDS = ("id", "email")
 
 def identity_key(kind: str, value: object) -> str:
     """How an identity is indexed: `email:sam@example.com` (e-mails in lower case, orders in upper
-    case, as handoff.facts finds them)."""
+    case, as customers.facts finds them)."""
     text = str(value).strip()
     return f"{kind}:{text.lower() if kind == 'email' else text.upper() if kind == 'order' else text}"
 

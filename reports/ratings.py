@@ -19,7 +19,7 @@ from typing import Iterable, Literal
 
 import redis
 
-from handoff.facts import hashed_conversation, mask_personal
+from customers.facts import hashed_conversation, mask_personal
 
 FEEDBACK_KEY = "feedback"
 MAX_RATINGS = 10_000

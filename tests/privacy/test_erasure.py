@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from handoff.contacts import STARTED_KEY, ContactHistory, identities
-from handoff.erasure import TRACKER_PREFIX, erase_customer, main
-from handoff.feedback import FeedbackLog
+from customers.contacts import STARTED_KEY, ContactHistory, identities
+from privacy.erasure import TRACKER_PREFIX, erase_customer, main
+from reports.ratings import FeedbackLog
 from handoff.queue import HandoffQueue
 from handoff.records import Line
 from handoff.turns import TurnLog, TurnRecord
 from kb.gaps import GapLog
-from kb.notices import NoticeBoard
+from notices.board import NoticeBoard
 
 SAM = {"email": "sam@example.com", "browser_id": "b-sam"}
 KIM = {"email": "kim@example.com"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handoff.records import PRIORITY_HIGH, PRIORITY_NORMAL, RESPONSE_TARGET, TICKET_RESPONSE_TARGET, Handoff
-from handoff.waits import is_offline_ticket, wait_figures
+from reports.waits import is_offline_ticket, wait_figures
 
 NOW = 1_800_000_000.0
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from handoff.echo import clip, plain_text, quoted
+from customers.echo import clip, plain_text, quoted
 
 
 @pytest.mark.parametrize(("typed", "plain"), [

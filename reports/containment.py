@@ -1,6 +1,6 @@
 """How conversations with a question ended: the figure a support bot is judged by.
 
-From the contact history (handoff.contacts): of the conversations where the customer asked
+From the contact history (customers.contacts): of the conversations where the customer asked
 something (or asked for a person), how many the customer confirmed the bot answered, how many
 went to a person, and how many ended without a word either way (an answer may still have
 helped: those customers just left).
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from handoff.contacts import Contact
+from customers.contacts import Contact
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from handoff.containment import conversation_figures
-from handoff.contacts import ABANDONED_AFTER_SECONDS, ContactHistory
+from reports.containment import conversation_figures
+from customers.contacts import ABANDONED_AFTER_SECONDS, ContactHistory
 
 
 def test_conversations_with_a_question_are_counted_by_how_they_ended(redis_client):

@@ -11,11 +11,11 @@ import time
 
 from playwright.sync_api import expect
 
-from handoff.feedback import FEEDBACK_KEY, FeedbackLog
+from reports.ratings import FEEDBACK_KEY, FeedbackLog
 from tests.e2e.browser_fixtures import Widget, screenshot
 from tests.e2e.desk_fixtures import log_in
 from tests.e2e.running import RunningStack
-from tests.support import Customer
+from bench.clients import Customer
 
 QUESTION = "How long does a refund take?"
 COMMENT = "<b>Too vague</b>, my card 4111 1111 1111 1234"

@@ -2,7 +2,7 @@
 
 import time
 
-from handoff.contacts import (
+from customers.contacts import (
     ABANDONED_AFTER_SECONDS, RETENTION_SECONDS, STARTED_KEY, ContactHistory, every_form, identities, signed_identities,
     unverified_identities, verified_identities,
 )

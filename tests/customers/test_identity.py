@@ -5,7 +5,7 @@ import hmac
 import os
 import stat
 
-from handoff.identity import canonical, identity_secret, sign, signed_customer, verify
+from customers.identity import canonical, identity_secret, sign, signed_customer, verify
 from infra.settings import load_settings
 
 SECRET = "s3cret-shared-with-the-website"

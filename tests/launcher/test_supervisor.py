@@ -11,8 +11,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from infra.stack import Watch
-from infra.supervisor import Program, Supervisor
+from launcher.stack import Watch
+from launcher.supervisor import Program, Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
 FAILING = [sys.executable, "-c", "import sys; print('broken on purpose'); sys.exit(3)"]

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from actions.outage import apply_record
-from handoff.feedback import MAX_COMMENT_CHARS, FeedbackLog, tally
+from reports.ratings import MAX_COMMENT_CHARS, FeedbackLog, tally
 from handoff.journal import OutageJournal
 
 
