@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, Callable
 
 from customers.identity import identity_secret
 from customers.identity import signed_customer as signed
@@ -34,3 +35,12 @@ def shows(text: str, replies: list[dict[str, Any]]) -> bool:
         if position < 0:
             return False
     return True
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 60.0, every: float = 0.2) -> None:
+    """Poll `condition` until it is true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(every)

@@ -11,7 +11,7 @@ import re
 import signal
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 import requests
@@ -24,7 +24,7 @@ from infra.redis_client import connect
 from infra.settings import rasa_token
 from launcher.stack import Stack
 from bench.clients import Customer
-from tests.support import texts
+from tests.support import texts, wait_for
 
 SERVICES = ("actions", "redis", "desk", "rasa")  # the order they are killed in (Rasa last: its restart is slow)
 ACTIONS_DOWN_KEY = "handoff:actions_down"
@@ -35,14 +35,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The whole stack, supervised, with a local Redis, on free ports, as `make run` starts it."""
     with bench_stack(keep_in=tmp_path_factory.mktemp("faults")) as started:
         yield started
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.5)
 
 
 def redis_answers(stack: Stack) -> bool:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Iterator
 
 from privacy.erasure import TRACKER_PREFIX
 from tests.e2e.running import RunningStack
 from bench.clients import Customer
-from tests.support import texts
+from tests.support import texts, wait_for
 
 SAVED = "Your message is saved"
 
@@ -33,14 +32,6 @@ def stored_texts(stack: RunningStack, sender: str) -> list[str]:
 def session_starts(stack: RunningStack, sender: str) -> int:
     events = json.loads(stack.redis().get(TRACKER_PREFIX + sender))["events"]
     return [event["event"] for event in events].count("session_started")
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.2)
 
 
 def restart_rasa_killed(stack: RunningStack) -> None:
