@@ -23,6 +23,10 @@ T = TypeVar("T")
 # are handled within a few seconds, while more would keep a REST client waiting past its patience
 # and let one sender occupy the process.
 BACKLOG = 20
+# Messages waiting or in hand in the whole process, all conversations together. Each holds up to
+# 20,000 characters and a task; far more than one process serves at ~0.04 s of CPU per message, and
+# a flood of new senders (each within its own backlog) gets 429s instead of growing memory unbounded.
+PROCESS_BACKLOG = 2000
 # Retry-After is the expected time for the backlog to clear, within these bounds (seconds).
 MIN_RETRY_SECONDS, MAX_RETRY_SECONDS = 1, 30
 
@@ -44,23 +48,29 @@ class _Line:
 class ConversationQueues:
     """Per-conversation FIFO lines for the messages of one process."""
 
-    def __init__(self, backlog: int = BACKLOG) -> None:
+    def __init__(self, backlog: int = BACKLOG, process_backlog: int = PROCESS_BACKLOG) -> None:
         self._backlog = backlog
+        self._process_backlog = process_backlog
+        self._in_process = 0  # messages waiting or in hand, all lines together
         self._lines: dict[str, _Line] = {}  # only conversations with a message in hand
         self._tasks: set[asyncio.Task] = set()  # the event loop keeps only weak references
         self._seconds = 0.3  # moving average of a message's handling time, for Retry-After
 
     def submit(self, sender: str, work: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
-        """Start `work` once the conversation's earlier messages are done; raise Busy if its line is full.
+        """Start `work` once the conversation's earlier messages are done; raise Busy if its line, or
+        the process, is full.
 
         The returned task runs to the end even if whoever awaits it goes away (await it through
         `asyncio.shield`), so a message taken is always handled. Tasks start in the order they were
         submitted and asyncio's lock is first-come first-served, so the order is kept.
         """
+        if self._in_process >= self._process_backlog:
+            raise Busy(self._retry_after(self._in_process))
         line = self._lines.setdefault(sender, _Line())
         if line.count >= self._backlog:
             raise Busy(self._retry_after(line.count))
         line.count += 1
+        self._in_process += 1
         task = asyncio.ensure_future(self._run(sender, line, work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -81,6 +91,7 @@ class ConversationQueues:
                     self._seconds = 0.8 * self._seconds + 0.2 * (time.monotonic() - started)
         finally:
             line.count -= 1
+            self._in_process -= 1
             if not line.count:
                 self._lines.pop(sender, None)
 

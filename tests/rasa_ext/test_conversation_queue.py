@@ -77,6 +77,30 @@ def test_beyond_the_backlog_a_message_is_refused_with_a_retry_delay_and_nothing_
     assert ran == 5 and not refused_ran
 
 
+def test_beyond_the_process_backlog_a_new_conversation_is_refused_until_messages_drain():
+    async def scenario() -> tuple[bool, int]:
+        queues = ConversationQueues(backlog=5, process_backlog=4)
+        release = asyncio.Event()
+        ran: list[str] = []
+
+        def work(sender: str):
+            async def run() -> None:
+                await release.wait()
+                ran.append(sender)
+            return run
+
+        tasks = [queues.submit(f"sender-{n}", work(f"sender-{n}")) for n in range(4)]
+        with pytest.raises(Busy):
+            queues.submit("newcomer", work("newcomer"))  # each line has room, the process has none
+        release.set()
+        await asyncio.gather(*tasks)
+        await queues.submit("newcomer", work("newcomer-later"))
+        return "newcomer" in ran, len(ran)
+
+    refused_ran, ran = run(scenario())
+    assert not refused_ran and ran == 5
+
+
 def test_a_message_taken_is_handled_even_when_its_caller_goes_away():
     async def scenario() -> list[str]:
         queues = ConversationQueues()
