@@ -75,8 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     routes = [
         Route("/health", health),
-        Route("/", demo),
-        Route("/demo", demo),
+        *([Route("/", demo), Route("/demo", demo)] if settings.demo_page else []),
         Route("/widget/vendor/socket.io.min.js", socket_io_client),
         Mount("/widget", StaticFiles(directory=str(WIDGET_DIR / "src")), name="widget"),
         Mount("/desk/static", StaticFiles(directory=str(DESK_STATIC)), name="desk-static"),

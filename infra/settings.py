@@ -65,6 +65,8 @@ class Settings:
         average_handle_minutes: an agent's time per conversation, for the estimated wait.
         identity_secret: the secret the host website signs its customers' identities with
             (generated into data_dir if unset; see customers/identity.py).
+        demo_page: whether the web app serves the demo store page (with its signed-in sample
+            customer); a production deployment embeds the widget in its own site and turns it off.
     """
 
     redis_url: str
@@ -82,6 +84,7 @@ class Settings:
     queue_limit: int
     average_handle_minutes: float
     identity_secret: str
+    demo_page: bool
 
     def as_env(self) -> dict[str, str]:
         """These settings as environment variables, for the processes the stack starts."""
@@ -93,7 +96,7 @@ class Settings:
             "MAX_MESSAGE_CHARS": str(self.max_message_chars), "DESK_PORT": str(self.desk_port),
             "PUBLIC_RASA_URL": self.public_rasa_url, "REPEAT_WINDOW_DAYS": str(self.repeat_window_days),
             "QUEUE_LIMIT": str(self.queue_limit), "AVERAGE_HANDLE_MINUTES": str(self.average_handle_minutes),
-            "IDENTITY_SECRET": self.identity_secret,
+            "IDENTITY_SECRET": self.identity_secret, "DEMO_PAGE": "on" if self.demo_page else "off",
         }
 
     @property
@@ -139,6 +142,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         queue_limit=int(env.get("QUEUE_LIMIT", "20")),
         average_handle_minutes=float(env.get("AVERAGE_HANDLE_MINUTES", "4")),
         identity_secret=env.get("IDENTITY_SECRET", ""),
+        demo_page=env.get("DEMO_PAGE", "on").strip().lower() not in ("off", "0", "false", "no"),
     )
 
 
