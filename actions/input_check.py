@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Literal
 
 from customers.echo import plain_text
-from rasa_ext.input_rules import FULL_TEXT_KEY
+from protocol.metadata import written
 
 Problem = Literal["empty", "too_long", "not_text", "other_language"]
 
@@ -24,13 +24,6 @@ class CheckedText:
 
     text: str
     problem: Problem | None = None
-
-
-def written(message: Mapping[str, Any]) -> str:
-    """What the customer wrote in `message` (a tracker's latest message or a user event), uncut."""
-    metadata = message.get("metadata")
-    full = metadata.get(FULL_TEXT_KEY) if isinstance(metadata, Mapping) else None
-    return full if isinstance(full, str) else message.get("text") or ""
 
 
 def check_text(raw: str, max_chars: int) -> CheckedText:

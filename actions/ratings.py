@@ -22,9 +22,10 @@ from actions.outage import keep_for_later
 from actions.runtime import redis_client
 from reports.ratings import MAX_COMMENT_CHARS, FeedbackLog
 from handoff.queue import HandoffQueue
+from protocol.widget import RATING_REQUEST as RATING_REQUEST_TYPE
 from handoff.turns import KB_OUTCOMES, TurnLog, TurnRecord
 
-RATING_REQUEST = {"json_message": {"data": {"type": "rating_request", "ticket": ""}}}
+RATING_REQUEST = {"json_message": {"data": {"type": RATING_REQUEST_TYPE, "ticket": ""}}}
 
 
 def asks_for_rating(context: TurnContext) -> bool:

@@ -8,7 +8,8 @@ from typing import Any
 from actions.input_check import Problem
 from customers.echo import quoted
 from kb.entry import Entry
-from rasa_ext.input_rules import MAX_FULL_TEXT_CHARS
+from protocol.metadata import MAX_FULL_TEXT_CHARS
+from protocol.widget import HANDOFF_STATUS
 
 Message = dict[str, Any]
 
@@ -143,7 +144,7 @@ def acknowledge(restated: str) -> Message:
 def handoff_status(ticket: str, position: int | None, eta_minutes: int | None) -> Message:
     """The machine-readable queue status the widget shows (and updates)."""
     # Under "data": Rasa's socket.io channel emits a custom dict as keyword arguments.
-    return {"json_message": {"data": {"type": "handoff_status", "state": "queued", "ticket": ticket,
+    return {"json_message": {"data": {"type": HANDOFF_STATUS, "state": "queued", "ticket": ticket,
                                       "position": position, "eta_minutes": eta_minutes}}}
 
 

@@ -17,6 +17,7 @@ from desk.roles import allowed
 from desk.services import Services
 from desk.users import User
 from handoff.records import Handoff, Line
+from protocol.widget import AGENT_JOINED, AGENT_MESSAGE, HANDOFF_ENDED, RATING_REQUEST
 
 MAX_TEXT_CHARS = 4000
 SUMMARY_RATINGS_KEY = "desk:summary_ratings"
@@ -82,7 +83,7 @@ class Handling:
             current = await self._run(self.s.queue.get, ticket)
             raise DeskError(await self._run(_why_not, current, user, self.display), 409)
         try:
-            await tell(self.s.rasa, handoff, [{"type": "agent_joined", "agent": user.display_name}],
+            await tell(self.s.rasa, handoff, [{"type": AGENT_JOINED, "agent": user.display_name}],
                        {"handoff_state": "with_agent"})
         except CustomerUnreachable:
             await self._run(self.s.queue.requeue, ticket, handoff.audience)
@@ -96,7 +97,7 @@ class Handling:
         handoff = await self.load(ticket, user, _chatting)
         text = _clean(text)
         try:
-            await tell(self.s.rasa, handoff, [{"type": "agent_message", "agent": user.display_name, "text": text}])
+            await tell(self.s.rasa, handoff, [{"type": AGENT_MESSAGE, "agent": user.display_name, "text": text}])
         except CustomerUnreachable:
             raise DeskError(f"{UNREACHABLE}; your message was not sent. Try again in a moment.", 503)
         await self._note(ticket, "agent", text, user.display_name)
@@ -121,7 +122,7 @@ class Handling:
             raise DeskError("Choose another agent.")
         await self._run(self.s.queue.assign, ticket, target.name)
         await self._note(ticket, "system", f"{user.display_name} passed the conversation to {target.display_name}")
-        return await self._tell_after(handoff, [{"type": "agent_joined", "agent": target.display_name}], None,
+        return await self._tell_after(handoff, [{"type": AGENT_JOINED, "agent": target.display_name}], None,
                                       f"Passed to {target.display_name}.")
 
     async def resolve(self, ticket: str, user: User) -> Done:
@@ -132,7 +133,7 @@ class Handling:
         await self._note(ticket, "system", f"{user.display_name} resolved the conversation")
         if handoff.state == "ticket":
             return Done("Ticket resolved.")
-        return await self._tell_after(handoff, [{"type": "rating_request", "ticket": ticket}],
+        return await self._tell_after(handoff, [{"type": RATING_REQUEST, "ticket": ticket}],
                                       {"handoff_state": None}, "Resolved; the customer was asked for a rating.")
 
     async def give_back(self, ticket: str, user: User) -> Done:
@@ -140,7 +141,7 @@ class Handling:
         handoff = await self.load(ticket, user, _chatting)
         await self._run(self.s.queue.close, ticket, "returned")
         await self._note(ticket, "system", f"{user.display_name} gave the conversation back to the bot")
-        return await self._tell_after(handoff, [{"type": "handoff_ended", "to": "bot"}],
+        return await self._tell_after(handoff, [{"type": HANDOFF_ENDED, "to": "bot"}],
                                       {"handoff_state": None}, "Given back to the bot.")
 
     async def rate_summary(self, ticket: str, user: User, value: str) -> Done:

@@ -16,6 +16,7 @@ from handoff.presence import online_agents
 from handoff.queue import EVENTS_CHANNEL
 from handoff.records import Handoff
 from handoff.eta import eta_minutes
+from protocol.widget import HANDOFF_STATUS
 
 log = logging.getLogger("desk.positions")
 SENT_KEY = "desk:status_sent"  # hash: ticket -> "position:eta" last told (shared by desk replicas)
@@ -32,7 +33,7 @@ def _changes(svc: Services) -> tuple[list[tuple[Handoff, dict]], list[str]]:
     for position, handoff in enumerate(waiting, start=1):
         eta = eta_minutes(position, agents, svc.settings.average_handle_minutes)
         if sent.get(handoff.ticket) != f"{position}:{eta}":
-            status = {"type": "handoff_status", "state": "queued", "position": position,
+            status = {"type": HANDOFF_STATUS, "state": "queued", "position": position,
                       "eta_minutes": eta, "ticket": handoff.ticket}
             changes.append((handoff, status))
     gone = list(set(sent) - {h.ticket for h in waiting})

@@ -30,12 +30,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from protocol.metadata import FULL_TEXT_KEY, MAX_FULL_TEXT_CHARS
+
 # Read from the environment like rasa_ext.action_outage does: Rasa's process cannot load
 # infra.settings (another venv); `make run` passes every setting to it as a variable.
 MAX_MESSAGE_CHARS = int(os.environ.get("MAX_MESSAGE_CHARS", "1000"))
-# What is kept of a longer message for the transcript: a long e-mail pasted whole is ~10,000
-# characters; beyond 20,000 it is not a message anyone reads, and it is stored with every turn.
-MAX_FULL_TEXT_CHARS = 20_000
 # Request bodies above this get 413 without being read whole. Above 1 MB so that a 1 MB message
 # is still taken (and cut), as the service promises to bear one.
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -49,7 +48,6 @@ MAX_METADATA_CHARS = 10_000
 # own copies) would exceed Python's recursion limit.
 MAX_METADATA_DEPTH = 32
 _TOO_DEEP = f"`metadata` is nested more than {MAX_METADATA_DEPTH} levels deep"
-FULL_TEXT_KEY = "full_text"
 # Invisible in the transcript, not whitespace (Rasa strips that before looking for "/").
 TEXT_GUARD = "\u2060"
 
