@@ -14,7 +14,7 @@ SHARED_EVAL ?= ../shared/eval
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train run test test-unit test-e2e test-stories validate eval bench soak clean
+.PHONY: help setup train run test test-unit test-e2e test-stories validate eval bench bench-kb soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,11 @@ eval: setup train ## Tuning figures on ../shared/eval (BANKING77, BANKING77-OOS,
 
 bench: setup train ## Latency report (.data/bench/report.md with plots)
 	$(APP_PY) -m bench.latency
+
+SIZES ?= 1000 10000 100000
+bench-kb: setup ## KB scale at SIZES entries, and RSS over 50 refits (.data/bench/kb_report.md; ~1.5 h)
+	$(APP_PY) -m bench.kb_scale $(SIZES)
+	$(APP_PY) -m bench.kb_refits
 
 MINUTES ?= 30
 soak: setup train ## Traffic with faults for MINUTES (default 30); .data/soak/report.md with plots

@@ -2,9 +2,11 @@
 
 Keys:
   * `kb:fit:latest`  string: the cache key (kb.index.cache_key) of the newest stored fit.
-  * `kb:fit:{key}`   bytes: that fit (torch.save of the tuned layers' weights, the class and the variant
-    vectors, float32): ~14 MB for MiniLM's top 2 layers, plus 1.5 kB per question variant. Only the
-    latest is kept.
+  * `kb:fit:{key}`   list of byte parts: that fit (kb.fits.dumps): torch.save of the tuned layers'
+    weights (~14 MB for MiniLM's top 2 layers), the ids and class vectors (1.5 kB per entry), then
+    the FAISS search indexes, serialised, cut into parts of at most PART_BYTES (a Redis value must
+    stay under 512 MB; 100,000 entries' variant graph is ~400 MB). An exact index holds 1.5 kB
+    per question variant, an approximate one ~0.7 kB. Only the latest fit is kept.
   * `kb:fit:lock`    a redis-py Lock (SET NX PX with a token): held by the one process fitting,
     extended while the fit runs, so a fitter that dies frees it within LOCK_LEASE seconds.
 """
@@ -16,8 +18,9 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
+import faiss
 import numpy as np
 import redis
 import torch
@@ -33,6 +36,7 @@ LATEST_KEY = "kb:fit:latest"
 LOCK_KEY = "kb:fit:lock"
 LOCK_LEASE = 60.0  # seconds
 WAIT_POLL = 0.5  # seconds between looks while another process makes the first fit
+PART_BYTES = 64 << 20
 
 log = logging.getLogger(__name__)
 
@@ -41,25 +45,50 @@ def fit_key(key: str) -> str:
     return f"kb:fit:{key}"
 
 
-def dumps(fit: Fit) -> bytes:
-    """A fit as bytes (the frozen lower layers are the base model's, so they are not included)."""
+def _serialised(index: faiss.Index | None) -> np.ndarray:
+    return faiss.serialize_index(index) if index is not None else np.zeros(0, np.uint8)
+
+
+def dumps(fit: Fit) -> list[bytes | memoryview]:
+    """A fit as byte parts (the frozen lower layers are the base model's, so they are not included).
+
+    The indexes' parts are views of their serialisation, not copies.
+    """
+    indexes = [_serialised(fit.variant_index), _serialised(fit.class_index)]
     buffer = io.BytesIO()
     torch.save({
         "key": fit.key, "ids": list(fit.ids), "digests": list(fit.digests), "top": fit.encoder.top.state_dict(),
-        "classes": torch.from_numpy(fit.classes), "variants": torch.from_numpy(fit.variants),
-        "owners": torch.from_numpy(fit.owners),
+        "classes": torch.from_numpy(fit.classes), "owners": torch.from_numpy(fit.owners),
+        "index_bytes": [len(raw) for raw in indexes],
     }, buffer)
-    return buffer.getvalue()
+    parts: list[bytes | memoryview] = [buffer.getvalue()]
+    for raw in indexes:
+        view = memoryview(raw)
+        parts += [view[i:i + PART_BYTES] for i in range(0, len(raw), PART_BYTES)]
+    return parts
 
 
-def loads(raw: bytes, encoder: Encoder, config: RetrievalConfig) -> Fit:
-    """A fit from `dumps`, its tuned layers on top of `encoder`'s model."""
-    state = torch.load(io.BytesIO(raw), weights_only=True)
+def loads(read_part: Callable[[int], bytes], encoder: Encoder, config: RetrievalConfig) -> Fit:
+    """A fit from the parts of `dumps` (read one at a time, so at most one part is held twice),
+    its tuned layers on top of `encoder`'s model."""
+    state = torch.load(io.BytesIO(read_part(0)), weights_only=True)
     tuned_layers = config.finetune.tuned_layers if config.finetune.enabled else 0
     tuned = TunedEncoder(encoder.model, tuned_layers, config.max_tokens)
     tuned.top.load_state_dict(state["top"])
+    tuned.top.requires_grad_(False)
+    position = 1
+    indexes: list[faiss.Index | None] = []
+    for size in state["index_bytes"]:
+        raw = np.empty(size, np.uint8)
+        for at in range(0, size, PART_BYTES):
+            part = read_part(position)
+            raw[at:at + len(part)] = np.frombuffer(part, np.uint8)
+            position += 1
+        indexes.append(faiss.deserialize_index(raw) if size else None)
+    variant_index, class_index = indexes
+    assert variant_index is not None
     return Fit(state["key"], tuple(state["ids"]), tuple(state["digests"]), tuned, state["classes"].numpy(),
-               state["variants"].numpy(), state["owners"].numpy().astype(np.int64))
+               state["owners"].numpy().astype(np.int64), variant_index, class_index)
 
 
 def fit_lock(client: redis.Redis) -> redis.lock.Lock:
@@ -106,14 +135,25 @@ class FitStore:
     def load(self, key: str | None = None) -> Fit | None:
         """The stored fit with `key` (default: the latest), or None."""
         key = key or self.latest_key()
-        raw = self._redis.get(fit_key(key)) if key else None
-        return loads(raw, self._encoder, self._config) if raw else None
+        if not key:
+            return None
+
+        def part(position: int) -> bytes:
+            raw = self._redis.lindex(fit_key(key), position)
+            if raw is None:  # not stored, or replaced by a newer fit while being read
+                raise KeyError(key)
+            return raw
+        try:
+            return loads(part, self._encoder, self._config)
+        except KeyError:
+            return None
 
     def store(self, fit: Fit) -> None:
         """Keep `fit` as the latest; the previous one is dropped."""
         previous = self.latest_key()
         pipe = self._redis.pipeline(transaction=True)
-        pipe.set(fit_key(fit.key), dumps(fit))
+        pipe.delete(fit_key(fit.key))
+        pipe.rpush(fit_key(fit.key), *dumps(fit))
         pipe.set(LATEST_KEY, fit.key)
         if previous and previous != fit.key:
             pipe.delete(fit_key(previous))

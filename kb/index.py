@@ -91,7 +91,9 @@ def cache_key(entries: Sequence[Entry], config: RetrievalConfig, model_name: str
 class Fit:
     """The tuned model, class vectors and variant vectors fitted to one KB's texts.
 
-    Rows of `classes` follow `ids` (sorted); `variants` rows belong to the entry at `owners`.
+    Rows of `classes` follow `ids` (sorted); the variants (searched in `variant_index`, the
+    vectors themselves are not kept beside it) belong to the entries at `owners`. `class_index`
+    exists only for a fit above APPROXIMATE_ABOVE entries, whose searches it bounds.
     """
 
     key: str
@@ -99,52 +101,62 @@ class Fit:
     digests: tuple[str, ...]  # fitted_text of each entry, as fitted
     encoder: TunedEncoder
     classes: np.ndarray
-    variants: np.ndarray
     owners: np.ndarray
+    variant_index: faiss.Index
+    class_index: faiss.Index | None = None
 
     @classmethod
     def make(cls, entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> "Fit":
         """Fit to `entries` (deterministic for the same entries and config, whatever their order)."""
         ordered = sorted(entries, key=lambda e: e.id)
         texts, owners = training_texts(ordered, config.finetune.include_titles)
-        tuned, classes, variants = fit(encoder.model, texts, owners, len(ordered), config.finetune, config.max_tokens)
+        approximate = len(ordered) > APPROXIMATE_ABOVE
+        variant_index = new_search_index(encoder.dimension, approximate)
+        tuned, classes = fit(encoder.model, texts, owners, len(ordered), config.finetune, config.max_tokens,
+                             sink=lambda vectors: add_vectors(variant_index, vectors))
+        class_index = None
+        if approximate:
+            class_index = new_search_index(encoder.dimension, approximate)
+            add_vectors(class_index, classes)
         return cls(
             cache_key(ordered, config, encoder.model_name), tuple(e.id for e in ordered),
-            tuple(map(fitted_text, ordered)), tuned, classes, variants, np.asarray(owners, dtype=np.int64),
+            tuple(map(fitted_text, ordered)), tuned, classes, np.asarray(owners, dtype=np.int64),
+            variant_index, class_index,
         )
 
-    @cached_property
+    @property
     def approximate(self) -> bool:
-        """Whether searches are bounded and approximate (see APPROXIMATE_ABOVE; decided once)."""
-        return len(self.ids) > APPROXIMATE_ABOVE
-
-    def prepared(self) -> "Fit":
-        """This fit with its search graphs built (minutes for a large KB: done by the refit thread)."""
-        if self.approximate:
-            self.class_index  # noqa: B018 - cached
-        self.variant_index  # noqa: B018 - cached
-        return self
+        """Whether searches are bounded and approximate (see APPROXIMATE_ABOVE; decided at fit time)."""
+        return self.class_index is not None
 
     @cached_property
-    def variant_index(self) -> faiss.Index:
-        """Inner-product search over the fitted variants (built once, shared by every index of this fit)."""
-        return _inner_product_index(self.variants, self.approximate, self.encoder.dimension)
-
-    @cached_property
-    def class_index(self) -> faiss.Index:
-        """Inner-product search over the class vectors (only searched when `approximate`)."""
-        return _inner_product_index(self.classes, self.approximate, self.encoder.dimension)
+    def positions(self) -> dict[str, int]:
+        """Each fitted entry's row (made once per fit, not per patch)."""
+        return {entry_id: i for i, entry_id in enumerate(self.ids)}
 
 
-def _inner_product_index(vectors: np.ndarray, approximate: bool, dimension: int) -> faiss.Index:
-    if approximate:
-        index = faiss.IndexHNSWFlat(dimension, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = 2 * VARIANT_CANDIDATES
-    else:
-        index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(vectors)
+def new_search_index(dimension: int, approximate: bool) -> faiss.Index:
+    """An empty inner-product index: exact, or for a large KB an HNSW graph over 8-bit vectors.
+
+    The 8-bit scalar quantizer stores a vector in 384 bytes instead of 1,536 (MiniLM), which is
+    what keeps 100,000 entries' 600,000 variants in memory (and in one Redis value each part
+    below its 512 MB limit); it moves a cosine by about 0.001. It is trained on the first vectors
+    added (a chunk of kb.finetune.STREAM_CHUNK).
+    """
+    if not approximate:
+        return faiss.IndexFlatIP(dimension)
+    index = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efSearch = 2 * VARIANT_CANDIDATES
     return index
+
+
+def add_vectors(index: faiss.Index, vectors: np.ndarray) -> None:
+    """Add unit vectors to an index of new_search_index (training its quantizer on the first)."""
+    if not len(vectors):
+        return
+    if not index.is_trained:
+        index.train(vectors)
+    index.add(vectors)
 
 
 @dataclass(frozen=True)
@@ -197,11 +209,9 @@ class RetrievalIndex:
                  patch: _Patch = _Patch()) -> None:
         self.fit = fit
         self._config = config
-        fit.variant_index  # noqa: B018 - built now, by whoever makes the index, not by a question
         self._hidden = hidden if hidden is not None else np.zeros(len(fit.ids), bool)
         self._patch = patch
         self._ids = list(fit.ids) + list(patch.ids)
-        self._positions = {entry_id: i for i, entry_id in enumerate(fit.ids)}
 
     @classmethod
     def build(cls, entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> "RetrievalIndex":
@@ -226,7 +236,7 @@ class RetrievalIndex:
                 continue
             if entry_id in held:
                 dropped.add(entry_id)
-            position = self._positions.get(entry_id)
+            position = self.fit.positions.get(entry_id)
             as_fitted = position is not None and self.fit.digests[position] == digest
             if position is not None:
                 hidden[position] = not as_fitted
@@ -294,6 +304,7 @@ class RetrievalIndex:
         sims, rows = fit.variant_index.search(query, min(VARIANT_CANDIDATES, fit.variant_index.ntotal))
         found = rows[0] >= 0
         sims, owners = sims[0][found], fit.owners[rows[0][found]]
+        assert fit.class_index is not None  # approximate
         classes = fit.class_index.search(query, CLASS_CANDIDATES)[1][0]
         candidates = np.unique(np.concatenate([owners, classes[classes >= 0]]))
         candidates = candidates[~self._hidden[candidates]]

@@ -13,6 +13,9 @@ entry is never shown and an edited answer never shows its old text, however far 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import threading
 import time
@@ -36,6 +39,18 @@ SYNC_WAIT = 1.0  # seconds a question waits for a pending patch before using the
 REFIT_AFTER = 5.0  # seconds without edits before the model is refitted (a burst of edits is one fit)
 
 log = logging.getLogger(__name__)
+
+# glibc's allocator keeps memory a thread freed for that thread's arena: without giving it back, a
+# refitting process's RSS grew with every refit (measured in bench/kb_refits.py; README).
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+_MALLOC_TRIM = getattr(_LIBC, "malloc_trim", None)  # glibc only
+
+
+def release_memory() -> None:
+    """Free what the previous fit held now, and return freed heap pages to the system."""
+    gc.collect()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 @dataclass(frozen=True)
@@ -62,10 +77,6 @@ def index_for(fit: Fit, entries: dict[str, Entry], config: RetrievalConfig) -> R
     """An index serving `fit` with every entry that differs from it patched in."""
     index = RetrievalIndex(fit, config)
     return index.patched({i: entries.get(i) for i in set(fit.ids) | set(entries)})
-
-
-def _prepared(fit: Fit | None) -> Fit | None:
-    return fit.prepared() if fit is not None else None
 
 
 class KnowledgeBase:
@@ -220,13 +231,15 @@ class KnowledgeBase:
                 fit = finished.result()
                 if fit is not None and fit.key != serving.index.fit.key:
                     self._swap(replace(serving, index=index_for(fit, serving.entries, self._config)))
+                    del serving, fit, finished
+                    release_memory()
             return
         latest = self._fits.latest_key()
         if latest and latest != serving.index.fit.key:  # another process refitted
-            self._refit = self._refitter.submit(lambda: _prepared(self._fits.load(latest)))
+            self._refit = self._refitter.submit(self._fits.load, latest)
         elif time.monotonic() - self._last_change >= self._refit_after and self._wanted_key(serving) != serving.index.fit.key:
             entries = list(serving.entries.values())
-            self._refit = self._refitter.submit(lambda: _prepared(self._fits.fit_once(entries)))
+            self._refit = self._refitter.submit(self._fits.fit_once, entries)
 
     def _wanted_key(self, serving: Serving) -> str:
         """The fit key of the entries at hand (computed once per version)."""

@@ -1,0 +1,65 @@
+"""Shared by the knowledge-base benchmarks: a throw-away Redis, the process's memory, the sample KB."""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import psutil
+import redis
+
+from bench.clients import free_port
+from infra.redis_server import start_redis
+from infra.settings import REPO_ROOT
+from kb.entry import Entry
+from kb.files import read_raw_entries
+from kb.validate import validate
+
+OUT = REPO_ROOT / ".data" / "bench"
+
+
+@contextlib.contextmanager
+def throwaway_redis() -> Iterator[str]:
+    """A redis-server as `make run` starts one (persistent), on a free port in a temporary folder; its URL."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        port = free_port()
+        process = start_redis(port, Path(data_dir))
+        try:
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process (default: this one), in MB."""
+    return psutil.Process(pid).memory_info().rss / 2**20
+
+
+def peak_rss_mb() -> float:
+    """This process's highest resident memory so far, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def sample_kb() -> list[Entry]:
+    """The sample knowledge base shipped in kb/content."""
+    entries, _ = validate(read_raw_entries(REPO_ROOT / "kb" / "content"))
+    return entries
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, poll: float = 0.05) -> float:
+    """Seconds until `check()` held; RuntimeError after `timeout`."""
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > timeout:
+            raise RuntimeError(f"not within {timeout:.0f} s: {what}")
+        time.sleep(poll)
+    return time.monotonic() - start

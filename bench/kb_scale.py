@@ -1,0 +1,218 @@
+"""Knowledge-base scale benchmark (`make bench-kb`): synthetic KBs of 1,000 to 100,000 entries.
+
+For each size, on its own throw-away Redis: the fit (time, peak memory; in a process of its own),
+a patch of one edit, search latency; then two serving processes (as two action-server replicas)
+load the stored fit, 20 customer sessions ask questions in the first, and edits are saved as the
+desk's editor saves them: the time from the save returning to each replica answering the edited
+question with the new text, and the sessions' latencies without edits, during them and during the
+refit that follows. Output: .data/bench/kb_report.md with plots. `python -m bench.kb_scale [SIZES...]`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.kb_common import OUT, client, throwaway_redis
+from bench.kb_replica import THINK, fit_process, replica_process
+from bench.kb_synthetic import VARIANTS, edit, synthetic_kb
+from bench.report import boxplot, plt, summary
+from infra.settings import load_settings
+from kb.store import KBStore, fingerprint
+
+SIZES = (1_000, 10_000, 100_000)
+QUIET_SECONDS = 20.0
+EDITS = 20
+EDIT_GAP = 1.0  # seconds between edits: a burst, so the refit waits until they stop
+REFIT_WAIT = 120.0  # seconds the sessions go on during the refit (it may take longer at 100,000)
+
+
+class Replica:
+    """A serving process (bench.kb_replica.replica_process) and its end of the pipe."""
+
+    def __init__(self, url: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipe, theirs = context.Pipe()
+        self.process = context.Process(target=replica_process, args=(url, theirs), daemon=True)
+        self.process.start()
+        self.started: dict[str, float] = self.pipe.recv()
+
+    def ask(self, *command: Any) -> Any:
+        self.pipe.send(command)
+        return self.pipe.recv()
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            self.pipe.send(("exit",))
+            self.process.join(30)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def fitted(url: str) -> dict[str, Any]:
+    """Fit in a process of its own (its peak memory is the fit's) and return its figures."""
+    context = multiprocessing.get_context("spawn")
+    mine, theirs = context.Pipe()
+    process = context.Process(target=fit_process, args=(url, theirs))
+    process.start()
+    figures = mine.recv()
+    process.join()
+    return figures
+
+
+def edits_live(store: KBStore, replicas: list[Replica], model_dir: Path) -> list[list[float]]:
+    """EDITS saves, alternately a new entry and an edited one: seconds until each replica answers."""
+    rng = random.Random(4)
+    ids = sorted(store.snapshot().entries)
+    seconds: list[list[float]] = []
+    for n in range(EDITS):
+        current = store.get(rng.choice(ids)) if n % 2 else None
+        entry, question = edit(current, n, model_dir)
+        for replica in replicas:
+            replica.pipe.send(("watch", question, entry.id, entry.answer))
+        for replica in replicas:
+            assert replica.pipe.recv() == "watching"
+        store.save_entry(entry, fingerprint(current), by="bench")
+        saved = time.time()
+        seconds.append([replica.pipe.recv() - saved for replica in replicas])
+        time.sleep(EDIT_GAP)
+    return seconds
+
+
+def run_size(size: int, model_dir: Path) -> dict[str, Any]:
+    """Every figure for a KB of `size` entries."""
+    started = time.monotonic()
+    entries = synthetic_kb(size, model_dir)
+    with throwaway_redis() as url:
+        store = KBStore(client(url))
+        store.save(entries, replace=True)
+        figures = fitted(url)
+        print(f"{size}: fitted in {figures['fit_s']:.0f} s", flush=True)
+        replicas = [Replica(url), Replica(url)]
+        try:
+            first = replicas[0]
+            fitted_key = first.ask("fit_key")
+            figures["load_s"] = [r.started["load_s"] for r in replicas]
+            figures["rss_loaded_mb"] = [r.started["rss_mb"] for r in replicas]
+            first.ask("sessions")
+            time.sleep(QUIET_SECONDS)
+            figures["ask_quiet_ms"] = first.ask("stop_sessions")
+            first.ask("sessions")
+            live = edits_live(store, replicas, model_dir)
+            figures["ask_edits_ms"] = first.ask("stop_sessions")
+            figures["live_first_ms"] = [1000 * s[0] for s in live]
+            figures["live_both_ms"] = [1000 * max(s) for s in live]
+            first.ask("sessions")
+            waited, figures["refit_s"] = time.monotonic(), None
+            while time.monotonic() - waited < REFIT_WAIT:
+                time.sleep(1.0)
+                if all(r.ask("fit_key") != fitted_key for r in replicas):
+                    figures["refit_s"] = time.monotonic() - waited + EDIT_GAP  # from the last edit
+                    break
+            figures["ask_refit_ms"] = first.ask("stop_sessions")
+            figures["memory"] = [r.ask("memory") for r in replicas]
+        finally:
+            for replica in replicas:
+                replica.close()
+    figures["size"], figures["total_s"] = size, time.monotonic() - started
+    return figures
+
+
+def _p(samples: list[float]) -> str:
+    got = summary(samples)
+    return f"{got['median']:.0f} / {got['p95']:.0f}"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The figures of every size, one column each."""
+    def row(name: str, cell: Any) -> str:
+        return f"| {name} | " + " | ".join(cell(r) for r in results) + " |"
+    rss = lambda r: " / ".join(f"{m['rss_mb']:.0f}" for m in r["memory"])  # noqa: E731
+    lines = [
+        "| entries | " + " | ".join(f"{r['size']:,}" for r in results) + " |",
+        "| --- | " + " | ".join("---:" for _ in results) + " |",
+        row("question variants (with titles)", lambda r: f"{r['size'] * (VARIANTS + 1):,}"),
+        row("search", lambda r: "approximate (HNSW)" if r["approximate"] else "exact"),
+        row("fit, s (one process, 1 torch thread)", lambda r: f"{r['fit_s']:.0f}"),
+        row("fit, peak RSS MB (before fitting)", lambda r: f"{r['fit_peak_mb']:.0f} ({r['rss_before_fit_mb']:.0f})"),
+        row("fit stored in Redis: MB, s", lambda r: f"{r['stored_mb']:.0f}, {r['store_s']:.1f}"),
+        row("replica start (loads the fit), s", lambda r: " / ".join(f"{s:.1f}" for s in r["load_s"])),
+        row("patch one edit, ms p50 / p95", lambda r: _p(r["patch_ms"])),
+        row("search, ms p50 / p95 (no load)", lambda r: _p(r["search_ms"])),
+        row("search top-1 (a variant as typed)", lambda r: f"{r['top1']:.3f}"),
+        row("edit -> live, replica with the sessions, ms p50 / p95", lambda r: _p(r["live_first_ms"])),
+        row("edit -> live, both replicas, ms p50 / p95", lambda r: _p(r["live_both_ms"])),
+        row("session question, ms p50 / p95: no edits", lambda r: _p(r["ask_quiet_ms"])),
+        row("... during the edits", lambda r: _p(r["ask_edits_ms"])),
+        row("... during the refit", lambda r: _p(r["ask_refit_ms"])),
+        row("longest session question, ms", lambda r: f"{max(r['ask_quiet_ms'] + r['ask_edits_ms'] + r['ask_refit_ms']):.0f}"),
+        row("refit after the edits, s (quiet delay included)",
+            lambda r: f"{r['refit_s']:.0f}" if r["refit_s"] else f"> {REFIT_WAIT:.0f} (still fitting)"),
+        row("replica RSS MB at start", lambda r: " / ".join(f"{m:.0f}" for m in r["rss_loaded_mb"])),
+        row("replica RSS MB at the end", rss),
+        row("replica peak RSS MB", lambda r: " / ".join(f"{m['peak_mb']:.0f}" for m in r["memory"])),
+    ]
+    return "\n".join(lines)
+
+
+def scaling_plot(results: list[dict[str, Any]]) -> str:
+    """Fit time, memory and latency against KB size."""
+    sizes = [r["size"] for r in results]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.plot(sizes, [r["fit_s"] for r in results], marker="o", label="fit, s")
+    left.plot(sizes, [r["fit_peak_mb"] for r in results], marker="o", label="fit peak RSS, MB")
+    left.plot(sizes, [max(m["rss_mb"] for m in r["memory"]) for r in results], marker="o", label="replica RSS, MB")
+    for key, label in [("search_ms", "search"), ("live_both_ms", "edit -> live, 2 replicas"),
+                       ("ask_edits_ms", "session question during edits")]:
+        right.plot(sizes, [summary(r[key])["p95"] for r in results], marker="o", label=f"{label}, p95 ms")
+    for axes in (left, right):
+        axes.set_xscale("log")
+        axes.set_xlabel("entries")
+        axes.legend()
+    figure.tight_layout()
+    path = OUT / "kb_scale.png"
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path.name
+
+
+def report(results: list[dict[str, Any]]) -> str:
+    plots = []
+    for r in results:
+        rows = {"search": r["search_ms"], "patch": r["patch_ms"], "edit -> live, 2 replicas": r["live_both_ms"],
+                "session, no edits": r["ask_quiet_ms"], "session, edits": r["ask_edits_ms"],
+                "session, refit": r["ask_refit_ms"]}
+        name = boxplot(rows, f"{r['size']:,} entries", OUT / f"kb_scale_{r['size']}.png").name
+        plots.append(f"![{r['size']}]({name})")
+    return "\n\n".join([
+        "# Knowledge-base scale benchmark",
+        f"Machine: {os.cpu_count()} cores, {platform.platform()}. Synthetic KBs ({VARIANTS} question variants "
+        f"per entry, bench/kb_synthetic.py). {EDITS} edits {EDIT_GAP:.0f} s apart through the editor's save, "
+        f"alternately a new entry and a new question on an existing one; live = the replica's next "
+        f"`KnowledgeBase.ask` answers that question with the new text. Sessions: 20 customers in the first "
+        f"replica, each asking, then thinking {THINK[0]}-{THINK[1]} s.",
+        table(results), f"![scaling]({scaling_plot(results)})", *plots,
+    ])
+
+
+def main() -> None:
+    sizes = [int(s) for s in sys.argv[1:]] or list(SIZES)
+    OUT.mkdir(parents=True, exist_ok=True)
+    model_dir = Path(load_settings().embedding_model)
+    results = []
+    for size in sizes:
+        results.append(run_size(size, model_dir))
+        text = report(results)  # written after each size, so a long run leaves its figures
+        (OUT / "kb_report.md").write_text(text + "\n")
+        print(text, flush=True)
+    print(f"\nReport: {OUT / 'kb_report.md'}")
+
+
+if __name__ == "__main__":
+    main()
