@@ -14,7 +14,7 @@ SHARED_EVAL ?= ../shared/eval
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train run test test-unit test-e2e test-stories validate eval bench bench-kb soak clean
+.PHONY: help setup train run lint test test-unit test-e2e test-stories validate eval bench bench-kb soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,10 +22,10 @@ help: ## List the targets
 setup: $(APP_VENV)/.installed $(RASA_VENV)/.installed widget/node_modules/.installed ## Create both environments with pinned dependencies
 
 # torch first and alone: the CPU build on this machine's disk, not gigabytes of CUDA wheels.
-$(APP_VENV)/.installed: requirements/app.txt pyproject.toml
+$(APP_VENV)/.installed: requirements/app.txt requirements/dev.txt pyproject.toml
 	test -x $(APP_PY) || $$(infra/find-python.sh 3.11) -m venv $(APP_VENV)
 	$(APP_PY) -m pip install -q torch==2.13.0
-	$(APP_PY) -m pip install -q -r requirements/app.txt
+	$(APP_PY) -m pip install -q -r requirements/app.txt -r requirements/dev.txt
 	$(APP_PY) -m pip install -q --no-deps -e .
 	touch $@
 
@@ -62,7 +62,16 @@ test-unit: setup ## Unit tests (Redis is started by the tests)
 test-e2e: setup train ## End-to-end tests through the real Redis, action server and Rasa
 	$(APP_PY) -m pytest -q -m e2e
 
-test: setup train validate test-stories ## Everything CI runs
+# The application's packages; rasa_ext is type-checked against Rasa's own venv (Python 3.10, rasa 3.6, its sanic),
+# the others against the app venv. The layers between packages are in pyproject.toml [tool.importlinter].
+PACKAGES := actions bench conversation customers desk detection handoff infra kb launcher notices privacy protocol reports
+lint: $(APP_VENV)/.installed $(RASA_VENV)/.installed ## ruff, mypy and the import layers, on the application's packages
+	$(APP_VENV)/bin/ruff check $(PACKAGES) rasa_ext
+	$(APP_VENV)/bin/mypy $(addprefix -p ,$(PACKAGES))
+	$(APP_VENV)/bin/mypy --python-executable $(RASA_VENV)/bin/python --python-version 3.10 -p rasa_ext
+	$(APP_VENV)/bin/lint-imports
+
+test: setup lint train validate test-stories ## Everything CI runs
 	$(APP_PY) -m pytest -q
 
 BITEXT := $(SHARED_EVAL)/bitext/bitext_8k_customer_service.csv
