@@ -19,13 +19,14 @@ from desk.services import Services, services
 from desk.users import User
 from customers.contacts import RETENTION_SECONDS
 from handoff.records import PRIORITY_NAMES, Handoff
+from handoff.summary_views import for_desk_page
 
 
 def _page_data(svc: Services, handling: Handling, handoff: Handoff, user: User) -> dict[str, Any]:
     earlier, possible = svc.contacts.earlier_for_staff(handoff.customer, time.time() - RETENTION_SECONDS, handoff.sender_id)
     colleagues = [u for u in svc.users.all() if allowed(u.role, "desk") and u.name not in (handoff.agent, "")]
     return {
-        "h": handoff, "s": handoff.summary, "priority": PRIORITY_NAMES.get(handoff.priority, handoff.priority),
+        "h": handoff, "s": for_desk_page(handoff.summary), "priority": PRIORITY_NAMES.get(handoff.priority, handoff.priority),
         "agent": handling.display(handoff.agent) if handoff.agent else "",
         "earlier": earlier, "possible": possible, "now": time.time(), "colleagues": colleagues,
         "may_claim": may_claim(user, handoff), "may_work": may_work(user, handoff),

@@ -12,20 +12,14 @@ from desk.services import Services
 from desk.users import User
 from handoff.presence import online_agents
 from handoff.records import PRIORITY_NAMES, Handoff
+from handoff.summary_views import for_queue_card
 
 RECENT_LIMIT = 500  # open conversations are among the newest handoffs
 
 
-def category(handoff: Handoff) -> str:
-    """The KB category the handoff is about (the summary's "payments / complaint" -> "payments")."""
-    summary = handoff.summary if isinstance(handoff.summary, dict) else {}
-    return str(summary.get("category", "")).split(" / ")[0].strip()
-
-
 def card(handoff: Handoff, names: dict[str, str], skills: tuple[str, ...] = ()) -> dict[str, Any]:
     """What a queue row shows; plain data, rendered as text by the page."""
-    who = handoff.summary.get("who", {}) if isinstance(handoff.summary, dict) else {}
-    topic = category(handoff)
+    summary = for_queue_card(handoff.summary)
     return {
         "ticket": handoff.ticket, "state": handoff.state, "priority": handoff.priority,
         "priority_name": PRIORITY_NAMES.get(handoff.priority, str(handoff.priority)),
@@ -33,11 +27,11 @@ def card(handoff: Handoff, names: dict[str, str], skills: tuple[str, ...] = ()) 
         "reasons": [{k: str(r.get(k, "")) for k in ("kind", "detail", "quote")} for r in handoff.reasons],
         "flagged": handoff.flagged, "repeat_contacts": handoff.repeat_contacts,
         "agent": names.get(handoff.agent, handoff.agent),
-        "customer": who.get("name") or who.get("email") or who.get("customer_id") or "",
-        "unverified": who.get("verified") is False,  # given by the website without a valid signature
-        "issue": handoff.summary.get("issue", "") if isinstance(handoff.summary, dict) else "",
+        "customer": summary.customer,
+        "unverified": summary.unverified,  # given by the website without a valid signature
+        "issue": summary.issue,
         "contact_details": handoff.contact_details,
-        "category": topic, "your_skill": topic in skills,
+        "category": summary.category, "your_skill": summary.category in skills,
     }
 
 

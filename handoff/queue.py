@@ -23,6 +23,7 @@ from customers.contacts import RETENTION_SECONDS
 from handoff.records import (
     RESPONSE_TARGET, TICKET_RESPONSE_TARGET, Handoff, Line, State,
 )
+from handoff.summary import Summary
 
 QUEUE_KEY = "handoff:queue"
 TICKETS_KEY = "handoff:tickets"
@@ -61,6 +62,11 @@ def conversation_channel(ticket: str) -> str:
 def _parse(raw: dict[bytes, bytes]) -> Handoff:
     """A handoff from its Redis hash (one JSON value per field)."""
     return Handoff.from_dict({k.decode(): json.loads(v) for k, v in raw.items()})
+
+
+def _stored(value: Any) -> str:
+    """A record's field as stored: JSON, the summary in its stored shape."""
+    return json.dumps(value.to_dict() if isinstance(value, Summary) else value)
 
 
 def queue_score(priority: int, created_at: float) -> float:
@@ -202,7 +208,7 @@ class HandoffQueue:
 
     def update(self, ticket: str, **fields: Any) -> None:
         """Set some fields of a handoff."""
-        self._redis.hset(self.key(ticket), mapping={k: json.dumps(v) for k, v in fields.items()})
+        self._redis.hset(self.key(ticket), mapping={k: _stored(v) for k, v in fields.items()})
 
     def append(self, ticket: str, line: Line) -> None:
         """Add a transcript line and push it to whoever watches the conversation."""

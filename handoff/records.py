@@ -6,6 +6,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from handoff.summary import Summary
+
 State = Literal["queued", "assigned", "returned", "resolved", "ticket"]
 Who = Literal["customer", "bot", "agent", "note", "system"]
 
@@ -46,7 +48,7 @@ class Handoff:
     customer: dict[str, Any]
     priority: int
     reasons: list[dict[str, str]]
-    summary: dict[str, Any]
+    summary: Summary
     state: State
     created_at: float
     deadline_at: float
@@ -60,8 +62,9 @@ class Handoff:
     claimed_at: float = 0.0  # when a person first took it (0: not yet)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The stored shape (JSON values)."""
+        return {**asdict(self), "summary": self.summary.to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Handoff":
-        return cls(**data)
+    def from_dict(cls, data: dict[str, Any]) -> Handoff:
+        return cls(**{**data, "summary": Summary.from_dict(data.get("summary") or {})})

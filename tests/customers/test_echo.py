@@ -45,13 +45,15 @@ def test_quoted_masks_secrets_and_caps_with_an_ellipsis() -> None:
 
 def test_the_summary_passed_on_quotes_plain_words() -> None:
     from handoff.summary import SummaryInput, add_to_summary, build_summary
+    from handoff.summary_views import for_widget
     from handoff.turns import TurnRecord
 
     typed = "where is my <b>refund</b><script>alert(1)</script>"
     reasons = [{"kind": "tone", "detail": "shouting", "quote": "<i>NOW</i>"}]
     summary = build_summary(SummaryInput({}, [TurnRecord(typed, "kb_question", "answer")], [], reasons, {}))
     summary = add_to_summary(summary, "<a href='x'>order</a> &lt;b&gt;MM-12345")
-    assert "asking: “where is my refund alert(1)”" in summary["text"]
-    assert "shouting: “NOW”" in summary["text"]
-    assert "Customer added: “order MM-12345”" in summary["text"]
-    assert not re.search(r"<[A-Za-z/!?]", summary["text"])
+    text = for_widget(summary)
+    assert "asking: “where is my refund alert(1)”" in text
+    assert "shouting: “NOW”" in text
+    assert "Customer added: “order MM-12345”" in text
+    assert not re.search(r"<[A-Za-z/!?]", text)

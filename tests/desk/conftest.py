@@ -15,6 +15,7 @@ from desk.services import Services
 from desk.users import UserStore
 from handoff.queue import HandoffQueue
 from handoff.records import Handoff, Line
+from handoff.summary import Summary
 from infra.rasa_client import RasaError
 from infra.settings import Settings, load_settings
 from bench.clients import free_port
@@ -107,9 +108,10 @@ def make_handoff(svc: Services) -> Callable[..., Handoff]:
         base: dict[str, Any] = dict(
             sender_id=sender, channel="socketio", customer={"email": f"{sender}@example.com"}, priority=0,
             reasons=[{"kind": "human_request", "detail": "asks for a person", "quote": text}],
-            summary={"who": {"name": "", "email": f"{sender}@example.com", "customer_id": "", "earlier_contacts": 0},
-                     "issue": f'Customer asking: "{text}"', "category": "general / enquiry", "facts": {},
-                     "tried": [], "reasons": [], "trend": [], "suggested": [], "earlier": [], "text": text},
+            summary=Summary.from_dict({
+                "who": {"name": "", "email": f"{sender}@example.com", "customer_id": "", "earlier_contacts": 0},
+                "issue": f'Customer asking: "{text}"', "category": "general / enquiry", "facts": {},
+                "tried": [], "reasons": [], "trend": [], "suggested": [], "earlier": [], "text": text}),
         )
         base.update(fields)
         return HandoffQueue(svc.redis).create([Line("customer", text)], as_ticket=as_ticket, **base)

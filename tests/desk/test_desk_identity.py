@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from customers.contacts import ContactHistory, identities
+from handoff.summary import Summary
 
 CLAIMED = {"name": "Sam", "email": "sam@example.com", "verified": False, "chat_emails": ["sam@example.com"]}
 
 
-def summary(verified: bool, possible: int) -> dict:
-    return {"who": {"name": "Sam", "email": "sam@example.com", "customer_id": "", "earlier_contacts": 0,
+def summary(verified: bool, possible: int) -> Summary:
+    return Summary.from_dict({"who": {"name": "Sam", "email": "sam@example.com", "customer_id": "", "earlier_contacts": 0,
                     "verified": verified, "possible_contacts": possible},
             "issue": "Customer asking: “hello”", "category": "general / enquiry", "facts": {"emails": ["sam@example.com"]},
-            "tried": [], "reasons": [], "trend": [], "suggested": [], "earlier": [], "text": "hello"}
+            "tried": [], "reasons": [], "trend": [], "suggested": [], "earlier": [], "text": "hello"})
 
 
 def test_unverified_details_and_possible_earlier_contacts_are_marked_as_such(svc, client_for, make_handoff):

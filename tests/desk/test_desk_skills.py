@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from desk.users import UserStore
+from handoff.summary import Summary
 from tests.desk.conftest import PASSWORD
 
 
 def about(svc, handoff, category: str) -> None:
-    svc.queue.update(handoff.ticket, summary={**handoff.summary, "category": category})
+    svc.queue.update(handoff.ticket, summary=Summary.from_dict({**handoff.summary.to_dict(), "category": category}))
 
 
 def test_within_a_priority_the_agents_own_topics_come_first(svc, client_for, make_handoff):

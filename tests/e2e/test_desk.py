@@ -200,7 +200,7 @@ def test_an_agent_sees_which_waiting_customers_match_their_skills(running_stack:
     handoff = HandoffQueue(stack_redis).open_for(customer.sender)
     try:
         row = page.locator("#waiting .row", has_text=handoff.ticket)
-        expect(row.locator(".badge.skill")).to_have_text(f"{handoff.summary['category'].split(' / ')[0]} · your skill")
+        expect(row.locator(".badge.skill")).to_have_text(f"{handoff.summary.category} · your skill")
         screenshot(page, "desk-skills")
     finally:
         HandoffQueue(stack_redis).close(handoff.ticket, "resolved")

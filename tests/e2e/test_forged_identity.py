@@ -86,8 +86,8 @@ def test_a_forged_identity_learns_nothing_and_joins_no_history_and_a_signed_one_
         assert "Which ticket?" in said, how
         # The agent sees the claim as such, with Sam's conversation as a possible, unverified match.
         assert handoff.repeat_contacts == 0 and not handoff.flagged, how
-        assert handoff.summary["who"]["verified"] is False and handoff.summary["who"]["earlier_contacts"] == 0, how
-        assert handoff.summary["who"]["possible_contacts"] >= 1, how
+        assert handoff.summary.who.verified is False and handoff.summary.who.earlier_contacts == 0, how
+        assert handoff.summary.who.possible_contacts >= 1, how
 
     # Sam's history is Sam's alone: no visitor is indexed under Sam's id or e-mail.
     assert index(client, f"id:{sam['id']}") == [sam["sender"]]

@@ -19,6 +19,7 @@ from handoff.journal import OutageJournal
 from handoff.presence import AGENTS_KEY, heartbeat
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_LEGAL, PRIORITY_NORMAL
+from handoff.summary_views import for_widget
 from infra.settings import REPO_ROOT
 from tests.e2e.browser_fixtures import Rasa, screenshot
 from tests.e2e.desk_fixtures import log_in
@@ -52,7 +53,7 @@ def test_an_angry_customer_is_handed_off_within_two_turns_with_order_and_quote(r
     handoff = HandoffQueue(desk_redis).open_for(customer.sender)
     assert handoff is not None and handoff.state == "queued"
     assert handoff.ticket in texts(second)
-    assert "MM-48213" in handoff.summary["facts"]["orders"]
+    assert "MM-48213" in handoff.summary.facts["orders"]
     assert any("RIDICULOUS" in reason["quote"] for reason in handoff.reasons)
     assert handoff.priority > PRIORITY_NORMAL
     assert "Here's what I've passed on" in texts(second) and "MM-48213" in texts(second)
@@ -74,8 +75,8 @@ def test_asking_for_a_human_hands_off_at_once(running_stack, desk_redis):
     # What they add beyond a question for the bot joins the summary the agent reads.
     customer.say("also my order number is MM-77120 and it was a gift")
     summary = HandoffQueue(desk_redis).get(handoff.ticket).summary
-    assert "MM-77120" in summary["facts"]["orders"]
-    assert any("it was a gift" in added for added in summary["added"])
+    assert "MM-77120" in summary.facts["orders"]
+    assert any("it was a gift" in added for added in summary.added)
 
 
 def test_a_third_contact_in_a_week_is_greeted_as_a_repeat_and_queued_first(running_stack, desk_redis):
@@ -96,7 +97,7 @@ def test_a_third_contact_in_a_week_is_greeted_as_a_repeat_and_queued_first(runni
     assert waiting.index(third.sender) < waiting.index(calm.sender)
     handoff = queue.open_for(third.sender)
     assert handoff.repeat_contacts == 2
-    assert len(handoff.summary["earlier"]) == 2
+    assert len(handoff.summary.earlier) == 2
     history = ContactHistory(desk_redis).get(third.sender)
     assert history.outcome == "handed_off" and history.ticket == handoff.ticket
 
@@ -187,8 +188,8 @@ def test_with_redis_down_a_ticket_is_taken_at_once_and_reaches_the_desk_when_red
     assert "My refund for order MM-24680 never arrived" in lines and "jane.outage@example.com" in lines
     assert [r["kind"] for r in stored.reasons] == ["human_request", "outage"]
     # The summary tells the whole story: the question before the outage and the facts given during it.
-    assert "How long does a refund take?" in stored.summary["issue"]
-    assert "MM-24680" in stored.summary["text"]
+    assert "How long does a refund take?" in stored.summary.issue
+    assert "MM-24680" in for_widget(stored.summary)
     assert ContactHistory(desk_redis).get(customer.sender).ticket == ticket
     assert OutageJournal(running_stack.settings.data_dir / "outage-journal.jsonl").records() == []
     # An agent sees it in the desk among the offline tickets, with why and how to reach the customer.

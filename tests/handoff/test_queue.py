@@ -5,10 +5,11 @@ import time
 
 from handoff.queue import CLOSED_RETENTION_SECONDS, HandoffQueue
 from handoff.records import PRIORITY_HIGH, PRIORITY_NORMAL, PRIORITY_RAISED, Line
+from handoff.summary import Summary
 
 
 def create(queue: HandoffQueue, sender: str, priority: int = PRIORITY_NORMAL, **kw):
-    fields = dict(sender_id=sender, channel="rest", customer={}, priority=priority, reasons=[], summary={"text": "s"})
+    fields = dict(sender_id=sender, channel="rest", customer={}, priority=priority, reasons=[], summary=Summary(issue="s"))
     fields.update(kw)
     return queue.create([Line("customer", f"hello from {sender}")], **fields)
 

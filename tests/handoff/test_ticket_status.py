@@ -6,6 +6,7 @@ import time
 
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_NORMAL, Line
+from handoff.summary import Summary
 from handoff.ticket_status import status_text, ticket_refs
 
 SECRET = "my card 4111 1111 1111 1234 was charged twice"
@@ -13,7 +14,7 @@ SECRET = "my card 4111 1111 1111 1234 was charged twice"
 
 def create(queue: HandoffQueue, sender: str, as_ticket: bool = False):
     return queue.create([Line("customer", SECRET)], as_ticket=as_ticket, sender_id=sender, channel="rest",
-                        customer={"email": "sam@example.com"}, priority=PRIORITY_NORMAL, reasons=[], summary={"text": SECRET})
+                        customer={"email": "sam@example.com"}, priority=PRIORITY_NORMAL, reasons=[], summary=Summary(issue=SECRET, added=(SECRET,)))
 
 
 def test_ticket_references_are_found_in_any_case_once_each():

@@ -9,6 +9,7 @@ from privacy.erasure import TRACKER_PREFIX, erase_customer, main
 from reports.ratings import FeedbackLog
 from handoff.queue import HandoffQueue
 from handoff.records import Line
+from handoff.summary import Summary
 from handoff.turns import TurnLog, TurnRecord
 from kb.gaps import GapLog
 from notices.board import NoticeBoard
@@ -32,7 +33,7 @@ def conversation(client, sender: str, customer: dict, ticket_state: str | None =
         return ""
     queue = HandoffQueue(client)
     handoff = queue.create([Line("customer", "I want a person")], sender_id=sender, channel="rest", customer=customer,
-                           priority=0, reasons=[], summary={})
+                           priority=0, reasons=[], summary=Summary())
     history.set_outcome(sender, "handed_off", handoff.ticket)
     if ticket_state != "queued":
         queue.claim(handoff.ticket, "alice")

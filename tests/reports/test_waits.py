@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handoff.records import PRIORITY_HIGH, PRIORITY_NORMAL, RESPONSE_TARGET, TICKET_RESPONSE_TARGET, Handoff
+from handoff.summary import Summary
 from reports.waits import is_offline_ticket, wait_figures
 
 NOW = 1_800_000_000.0
@@ -12,7 +13,7 @@ def handoff(priority: int, created: float, waited: float | None, target: float |
     """A handoff created `created` seconds before NOW, taken after `waited` seconds (None: untaken)."""
     start = NOW - created
     return Handoff(
-        ticket=f"T{created:.0f}", sender_id="s", channel="rest", customer={}, priority=priority, reasons=[], summary={},
+        ticket=f"T{created:.0f}", sender_id="s", channel="rest", customer={}, priority=priority, reasons=[], summary=Summary(),
         state="assigned" if waited is not None else "queued", created_at=start,
         deadline_at=start + (target or RESPONSE_TARGET[priority]), claimed_at=start + waited if waited is not None else 0.0,
     )
