@@ -7,19 +7,19 @@ import time
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from desk.access import may_claim, may_work
 from desk.auth import guard
 from desk.handling import SUMMARY_RATINGS, DeskError, Handling
-from desk.pages import render
+from desk.pages import SECURITY_HEADERS, render
 from desk.roles import allowed
 from desk.services import Services, services
 from desk.users import User
 from customers.contacts import RETENTION_SECONDS
 from handoff.records import PRIORITY_NAMES, Handoff
-from handoff.summary_views import for_desk_page
+from handoff.summary_views import for_desk_page, for_ticket_email
 
 
 def _page_data(svc: Services, handling: Handling, handoff: Handoff, user: User) -> dict[str, Any]:
@@ -44,6 +44,17 @@ async def page(request: Request) -> Response:
     except DeskError as error:
         return render(request, "error.html", {"title": "Conversation", "message": error.message}, error.status)
     return render(request, "conversation.html", await asyncio.to_thread(_page_data, svc, handling, handoff, user))
+
+
+@guard("desk")
+async def ticket_text(request: Request) -> Response:
+    """The ticket as plain text, to answer it by e-mail or pass it on (same access as the page)."""
+    try:
+        handoff = await Handling(services(request)).load(request.path_params["ticket"], request.state.user)
+    except DeskError as error:
+        return PlainTextResponse(error.message, status_code=error.status, headers=SECURITY_HEADERS)
+    return PlainTextResponse(for_ticket_email(handoff), headers={
+        **SECURITY_HEADERS, "Content-Disposition": f'inline; filename="{handoff.ticket}.txt"'})
 
 
 async def _fields(request: Request) -> dict[str, str]:
@@ -80,5 +91,6 @@ async def act(request: Request) -> Response:
 
 routes = [
     Route("/desk/conversations/{ticket}", page),
+    Route("/desk/conversations/{ticket}/ticket.txt", ticket_text),
     Route("/desk/api/conversations/{ticket}/{action}", act, methods=["POST"]),
 ]
