@@ -8,12 +8,14 @@ from dataclasses import asdict, dataclass, field
 
 import redis
 
+from kb.decide import REPLY_KINDS
+
 KEEP_TURNS = 200
 KEEP_SECONDS = 7 * 24 * 3600  # as long as Rasa keeps the tracker
 # Intents that add nothing to the problem an agent will read about.
 CHIT_CHAT = frozenset({"greet", "goodbye", "thank", "bot_challenge", "capabilities", "affirm", "deny"})
 # Outcomes of a turn the knowledge base replied to: the customer asked a question.
-KB_OUTCOMES = frozenset({"answer", "clarify", "dont_know"})
+KB_OUTCOMES = REPLY_KINDS
 
 
 @dataclass

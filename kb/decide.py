@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Final, Literal, Sequence
 
-from kb.index import Hit
-from kb.retrieval_config import Thresholds
+if TYPE_CHECKING:  # importing the kinds below must not load FAISS and the encoder
+    from kb.index import Hit
+    from kb.retrieval_config import Thresholds
 
 MIN_CHOICES = 2
+
+# The reply kinds, also the outcome a turn records (handoff.turns) and the summary reads.
+ReplyKind = Literal["answer", "clarify", "dont_know"]
+ANSWER: Final = "answer"
+CLARIFY: Final = "clarify"
+DONT_KNOW: Final = "dont_know"
+REPLY_KINDS: Final = frozenset({ANSWER, CLARIFY, DONT_KNOW})
 
 
 @dataclass(frozen=True)
 class Decision:
     """What to do with a question: the answered entry (1 hit), the choices (2-4 hits) or nothing."""
 
-    kind: Literal["answer", "clarify", "dont_know"]
+    kind: ReplyKind
     hits: tuple[Hit, ...] = ()
 
 
@@ -27,14 +35,14 @@ def decide(hits: Sequence[Hit], thresholds: Thresholds) -> Decision:
         thresholds: the cut-offs from kb/retrieval.yml.
     """
     if not hits or hits[0].score < thresholds.clarify_min:
-        return Decision("dont_know")
+        return Decision(DONT_KNOW)
     best = hits[0]
     runner_up = hits[1].score if len(hits) > 1 else 0.0
     if best.score >= thresholds.answer_min and best.score - runner_up >= thresholds.answer_margin:
-        return Decision("answer", (best,))
+        return Decision(ANSWER, (best,))
     close = [h for h in hits[: thresholds.clarify_max] if h.score >= best.score - thresholds.clarify_window]
     # A confident-but-contested winner still gets a choice: offer at least the best two.
     choices = tuple(close if len(close) >= MIN_CHOICES else hits[:MIN_CHOICES])
     if len(choices) < MIN_CHOICES:
-        return Decision("dont_know")
-    return Decision("clarify", choices)
+        return Decision(DONT_KNOW)
+    return Decision(CLARIFY, choices)

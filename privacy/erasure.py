@@ -21,6 +21,7 @@ import redis
 
 from customers.contacts import STARTED_KEY, ContactHistory, every_form, identity_key
 from customers.facts import hashed_conversation
+from customers.flags import flag_key
 from reports.ratings import FEEDBACK_KEY, rated_key
 from handoff.queue import ALL_KEY, OPEN_STATES, QUEUE_KEY, TICKETS_KEY, HandoffQueue, sender_key
 from handoff.turns import TurnLog
@@ -70,7 +71,7 @@ def erase_customer(client: redis.Redis, identity_keys: Iterable[str], dry_run: b
     rating_ids = _stream_ids(client, FEEDBACK_KEY, {"chat": hashes | {hashed_conversation(t) for t in result.tickets},
                                                      "ticket": set(result.tickets)})
     gap_ids = _stream_ids(client, GAPS_KEY, {"conversation": hashes})
-    keys = [f"flagged:{key}" for key in identity_keys] + [f"contacts:by:{key}" for key in identity_keys]
+    keys = [flag_key(key) for key in identity_keys] + [f"contacts:by:{key}" for key in identity_keys]
     for sender in senders:
         keys += [f"{TRACKER_PREFIX}{sender}", ContactHistory.key(sender), TurnLog.key(sender), sender_key(sender),
                  told_key(sender), rated_key("bot", sender), per_conversation_key(hashed_conversation(sender))]
