@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import logging
-from typing import Callable, TypeVar
 
 import redis
-from redis.exceptions import RedisError
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions import replies
-from infra.redis_client import connect
+from conversation.context import Services
+from customers.identity import identity_secret
 from handoff.journal import OutageJournal
+from infra.redis_client import connect
 from infra.settings import Settings, load_settings
 from kb.encoder import Encoder
 from kb.retrieval_config import RetrievalConfig
 from kb.service import KnowledgeBase
 from kb.store import KBStore
-
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,16 +46,12 @@ def knowledge_base() -> KnowledgeBase:
     )
 
 
-async def call_kb(dispatcher: CollectingDispatcher, work: Callable[[], T]) -> T | None:
-    """Run blocking KB work (encoding, FAISS, Redis) off the event loop.
+@functools.lru_cache(maxsize=1)
+def secret() -> str:
+    """The identity secret the website signs customers with (customers.identity)."""
+    return identity_secret(settings())
 
-    rasa-sdk runs actions on its event loop; blocking it would stall every other
-    conversation. On a Redis outage the customer is told so, and None is returned.
-    """
-    try:
-        return await asyncio.to_thread(work)
-    except RedisError as error:
-        logger.error("Knowledge base store unreachable: %s", error)
-        for message in replies.kb_unavailable():
-            dispatcher.utter_message(**message)
-        return None
+
+def services() -> Services:
+    """What a customer turn works with (conversation.context)."""
+    return Services(settings(), redis_client(), knowledge_base(), outage_journal(), secret())

@@ -8,7 +8,7 @@ from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
-from actions.outage import JournalReplayer
+from actions.outage import journal_replayer
 from actions.runtime import knowledge_base, settings
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def warm_up(*_: object) -> None:
 
 def start_replayer(*_: object) -> None:
     """Replay tickets and messages journalled during a Redis outage, now and whenever Redis is back."""
-    JournalReplayer().start()
+    journal_replayer().start()
 
 
 def main() -> None:

@@ -1,39 +1,10 @@
-"""Greetings and small talk; the greeting recognises a returning customer with an unresolved issue."""
+"""Greetings, small talk and what the assistant can do (conversation.small_talk decides)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
-from redis.exceptions import RedisError
-
-from actions import replies
-from actions.customer_turn import CustomerTurnAction, Reply, TurnContext
-from actions.kb_answer import utter
-from actions.ratings import RATING_REQUEST, asks_for_rating
-from actions.runtime import call_kb, knowledge_base, redis_client, settings
-from customers.contacts import Contact, ContactHistory, signed_identities, verified_identities
-from customers.echo import plain_text
-from customers.facts import mask_personal
-
-RESPONSES = {"goodbye": "utter_goodbye", "thank": "utter_you_are_welcome", "bot_challenge": "utter_iamabot"}
-
-
-def unresolved_earlier(context: TurnContext) -> tuple[list[Contact], str]:
-    """The customer's other conversations in the repeat window that were not resolved, found by
-    verified identities only, and the topic the greeting may name.
-
-    The topic is named only from a conversation of the same website-signed customer (a browser
-    may be shared), with e-mail addresses and secrets masked; otherwise the greeting says only
-    how often. Identities typed in the chat never find anything here.
-    """
-    history, now = ContactHistory(redis_client()), time.time()
-    since = now - settings().repeat_window_days * 86400
-    earlier = history.earlier(verified_identities(context.customer), since, exclude=context.sender_id)
-    unresolved = [c for c in earlier if c.effective_outcome(now) != "resolved"]
-    signed = set(signed_identities(context.customer))
-    topic = next((c.topic for c in reversed(unresolved) if c.topic and signed & set(c.identities)), "")
-    return unresolved, mask_personal(topic)
+from actions.customer_turn import CustomerTurnAction
+from conversation.context import Reply, TurnContext
+from conversation import small_talk
 
 
 class ActionGreet(CustomerTurnAction):
@@ -42,15 +13,8 @@ class ActionGreet(CustomerTurnAction):
     def name(self) -> str:
         return "action_greet"
 
-    async def respond(self, dispatcher, tracker, domain, context) -> Reply:
-        earlier, topic = await call_kb(dispatcher, lambda: unresolved_earlier(context)) or ([], "")
-        # The name the website gave (or a visitor claims) is repeated as plain text only.
-        name = plain_text(context.customer.get("name", ""))
-        if earlier:
-            utter(dispatcher, replies.repeat_greeting(name, len(earlier), topic))
-            return Reply()
-        dispatcher.utter_message(response="utter_greet_name" if name else "utter_greet", name=name)
-        return Reply()
+    async def respond(self, context: TurnContext) -> Reply:
+        return await small_talk.greet(context)
 
 
 class ActionSmallTalk(CustomerTurnAction):
@@ -59,18 +23,8 @@ class ActionSmallTalk(CustomerTurnAction):
     def name(self) -> str:
         return "action_small_talk"
 
-    async def respond(self, dispatcher, tracker, domain, context) -> Reply:
-        dispatcher.utter_message(response=RESPONSES.get(context.intent, "utter_you_are_welcome"))
-        if context.intent == "goodbye" and await _asks_for_rating(context):
-            dispatcher.utter_message(**RATING_REQUEST)
-        return Reply()
-
-
-async def _asks_for_rating(context: TurnContext) -> bool:
-    try:
-        return await asyncio.to_thread(asks_for_rating, context)
-    except RedisError:
-        return False  # a goodbye is still said; the rating is not worth an error message
+    async def respond(self, context: TurnContext) -> Reply:
+        return await small_talk.small_talk(context)
 
 
 class ActionCapabilities(CustomerTurnAction):
@@ -79,15 +33,5 @@ class ActionCapabilities(CustomerTurnAction):
     def name(self) -> str:
         return "action_capabilities"
 
-    async def respond(self, dispatcher, tracker, domain, context) -> Reply:
-        kb = knowledge_base()
-        categories = await call_kb(dispatcher, kb.categories)
-        if categories is None:
-            return Reply()
-        topics = ", ".join(categories[:-1]) + f" and {categories[-1]}" if len(categories) > 1 else "".join(categories)
-        about = f" about {topics}" if topics else ""
-        dispatcher.utter_message(
-            text=f"I can answer questions{about} from our help centre. Just ask in your own words. "
-                 "If I can't help, I'll pass you to a person."
-        )
-        return Reply()
+    async def respond(self, context: TurnContext) -> Reply:
+        return await small_talk.capabilities(context)

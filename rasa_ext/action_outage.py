@@ -10,7 +10,7 @@ What was meant for people is not left to the customer to repeat: a request for a
 details for a ticket, or a message for the agent who has the chat (or for whom the customer
 waits) is pushed as one JSON record onto the Redis list `handoff:actions_down`. The action server,
 once back, moves the records into its outage journal, whose replay opens the ticket with the
-whole conversation (actions.outage). Each record's `id` becomes its journal record's id, so a
+whole conversation (handoff.outage_replay). Each record's `id` becomes its journal record's id, so a
 record journalled twice (a replica crashing mid take-over) is still applied once. The customer is told that plainly; if Redis is unreachable
 too, they get the apology alone.
 
@@ -56,7 +56,7 @@ KEPT_FOR_AGENT = (
     "Part of our system isn't responding right now, so your message may reach our team with a short "
     "delay. It is saved, and nothing you write is lost."
 )
-# The list the action server drains (actions.outage.ACTIONS_DOWN_KEY: the same key).
+# The list the action server drains (handoff.outage_replay.ACTIONS_DOWN_KEY: the same key).
 ACTIONS_DOWN_KEY = "handoff:actions_down"
 
 # Far below Rasa's 5-minute default: a customer should not wait that long for an apology.
@@ -80,7 +80,7 @@ def kept_for_people(tracker: DialogueStateTracker) -> Optional[Dict[str, Any]]:
     intent = (message.intent or {}).get("name") if message else None
     state, ticket = tracker.get_slot("handoff_state"), tracker.get_slot("handoff_ticket")
     record: Dict[str, Any] = {"id": uuid.uuid4().hex, "at": time.time(), "sender_id": tracker.sender_id}
-    # With its metadata, which holds the uncut text of a message cut for NLU (actions.input_check.written).
+    # With its metadata, which holds the uncut text of a message cut for NLU (protocol.metadata.written).
     said = {"text": text, "metadata": (message.metadata if message else None) or {}}
     if ticket and state == "collecting_contact":
         return {**record, "op": "contact", "ticket": ticket, "message": said}

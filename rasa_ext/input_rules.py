@@ -161,7 +161,7 @@ def _rating(entities: Any) -> bool:
             and isinstance(ticket, str) and (not ticket or bool(_TICKET.fullmatch(ticket))))
 
 
-# Every payload our buttons and widget send (actions/replies.py, widget/src/widget.js), with
+# Every payload our buttons and widget send (conversation/replies.py, widget/src/widget.js), with
 # what its entities must be. Also the "I'll ask here" button (/capabilities).
 ALLOWED_PAYLOADS: dict[str, Callable[[Any], bool]] = {
     "greet": _no_entities, "affirm": _no_entities, "deny": _no_entities,

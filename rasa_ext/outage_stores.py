@@ -12,7 +12,7 @@ silence and what they typed is gone. These stores (named in endpoints.yml) inste
   answers again: a background task pings Redis every second while anything is held, and any
   read or save does the same first. So a customer chatting with an agent stays with the agent.
   Meanwhile the action server, which cannot reach Redis either, tells the customer plainly
-  and keeps what is meant for people in its journal (actions.outage).
+  and keeps what is meant for people in its journal (conversation.outage, handoff.outage_replay).
 
 Each held conversation is also appended to this process's journal on disk
 (`DATA_DIR/rasa-held/`, rasa_ext.held_journal), forced to disk before the save returns, that is

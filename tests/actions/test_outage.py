@@ -12,15 +12,16 @@ from typing import Any, Iterator
 import pytest
 import redis
 
-from actions import outage, runtime
-from actions.outage import (
-    ACTIONS_DOWN_KEY, TAKE_OVER_LOCK_KEY, TAKING_KEY, UNREADABLE_KEY, replay_journal, take_over_actions_down,
-)
+from actions import runtime
+from actions.outage import replay_journal, take_over_actions_down
+from handoff import outage_replay
+from handoff.outage_replay import ACTIONS_DOWN_KEY, TAKE_OVER_LOCK_KEY, TAKING_KEY, UNREADABLE_KEY
 from handoff.queue import HandoffQueue
 from handoff.records import PRIORITY_NORMAL, Line
+from handoff.summary import Summary
 
 TICKET = "TXAAAAAA"
-CACHED = (runtime.settings, runtime.redis_client, runtime.outage_journal, runtime.knowledge_base)
+CACHED = (runtime.settings, runtime.redis_client, runtime.outage_journal, runtime.knowledge_base, runtime.secret)
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def queue(redis_client: redis.Redis, redis_url: str, tmp_path: Path, monkeypatch
         cached.cache_clear()
     handoffs = HandoffQueue(redis_client)
     handoffs.create([Line("customer", "I want a person")], as_ticket=True, ticket=TICKET, sender_id="s1",
-                    channel="rest", customer={}, priority=PRIORITY_NORMAL, reasons=[], summary={})
+                    channel="rest", customer={}, priority=PRIORITY_NORMAL, reasons=[], summary=Summary())
     yield handoffs
     for cached in CACHED:
         cached.cache_clear()
@@ -56,15 +57,15 @@ class Paused:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, who: str) -> None:
         self.holding, self.go = threading.Event(), threading.Event()
-        real = outage._journal_kept
+        real = outage_replay.journal_kept
 
-        def journal_kept(entry: dict[str, Any]) -> None:
-            real(entry)  # journalled, not yet dropped from `:taking`: the window of the race
+        def journal_kept(journal: Any, secret: str, entry: dict[str, Any]) -> None:
+            real(journal, secret, entry)  # journalled, not yet dropped from `:taking`: the window of the race
             if threading.current_thread().name == who and not self.holding.is_set():
                 self.holding.set()
                 assert self.go.wait(10)
 
-        monkeypatch.setattr(outage, "_journal_kept", journal_kept)
+        monkeypatch.setattr(outage_replay, "journal_kept", journal_kept)
 
 
 def taker(client: redis.Redis, results: list[int]) -> threading.Thread:

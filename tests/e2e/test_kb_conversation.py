@@ -9,7 +9,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from actions.input_check import written
+from protocol.metadata import written
 from handoff.queue import HandoffQueue
 
 from tests.e2e.running import RunningStack

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from actions.input_check import check_text, written
+from conversation.input_check import check_text
+from protocol.metadata import written
 from rasa_ext.input_rules import (
     FULL_TEXT_KEY, MAX_FULL_TEXT_CHARS, MAX_METADATA_CHARS, MAX_METADATA_DEPTH, TEXT_GUARD, InputError, guard,
     incoming, is_allowed_payload, parse_body,

@@ -1,6 +1,6 @@
 """What the bot does with empty, huge, binary, HTML and foreign messages."""
 
-from actions.input_check import check_text
+from conversation.input_check import check_text
 
 
 def test_plain_question_passes_unchanged():

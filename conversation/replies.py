@@ -1,15 +1,15 @@
-"""The assistant's words: every message the KB actions send, built from entries."""
+"""The assistant's words: every message a customer turn sends (as rasa-sdk's dispatcher takes them)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from actions.input_check import Problem
+from conversation.input_check import Problem
 from customers.echo import quoted
 from kb.entry import Entry
 from protocol.metadata import MAX_FULL_TEXT_CHARS
-from protocol.widget import HANDOFF_STATUS
+from protocol.widget import HANDOFF_STATUS, RATING_REQUEST
 
 Message = dict[str, Any]
 
@@ -146,6 +146,11 @@ def handoff_status(ticket: str, position: int | None, eta_minutes: int | None) -
     # Under "data": Rasa's socket.io channel emits a custom dict as keyword arguments.
     return {"json_message": {"data": {"type": HANDOFF_STATUS, "state": "queued", "ticket": ticket,
                                       "position": position, "eta_minutes": eta_minutes}}}
+
+
+def rating_request() -> Message:
+    """The widget's 1-5 stars form for the chat with the bot (no ticket)."""
+    return {"json_message": {"data": {"type": RATING_REQUEST, "ticket": ""}}}
 
 
 def queued(ticket: str, position: int, eta_minutes: int, summary_text: str) -> list[Message]:

@@ -1,7 +1,7 @@
-"""What a handoff is made of: its transcript, its priority and the context summary the agent reads.
+"""What a handoff is made of: its transcript, its priority and audience, and the context summary.
 
-Shared by the live handoff (actions.handoff) and the tickets replayed after a Redis outage
-(actions.outage), so both give the agent the same story.
+Shared by the live handoff (handoff.start) and the tickets replayed after an outage
+(handoff.outage_replay), so both give the agent the same story.
 """
 
 from __future__ import annotations
@@ -12,17 +12,16 @@ from typing import Any, Iterable
 
 import redis
 
-from actions.input_check import written
-from actions.runtime import settings
+from customers.contacts import ContactHistory
+from customers.flags import is_flagged
 from detection import Reason
-from customers.contacts import ContactHistory, verified_identities
 from handoff.records import PRIORITY_HIGH, PRIORITY_LEGAL, PRIORITY_NORMAL, PRIORITY_RAISED, Line
-from handoff.summary import SummaryInput, build_summary
+from handoff.summary import Summary, SummaryInput, build_summary
 from handoff.turns import KB_OUTCOMES, TurnRecord
 from kb.service import KnowledgeBase
+from protocol.metadata import written
 
 SUGGESTED_ENTRIES = 3
-FLAG_SECONDS = 90 * 24 * 3600
 
 
 def transcript(events: Iterable[dict[str, Any]]) -> list[Line]:
@@ -37,19 +36,6 @@ def transcript(events: Iterable[dict[str, Any]]) -> list[Line]:
     return lines
 
 
-def flag_customer(client: redis.Redis, customer: dict[str, Any], sender_id: str, why: str) -> None:
-    """Mark every verified identity of the customer as flagged, so the next agent is prepared
-    (not an e-mail typed in the chat: a visitor could have someone else flagged)."""
-    for key in verified_identities(customer) or [f"sender:{sender_id}"]:
-        client.set(f"flagged:{key}", why, ex=FLAG_SECONDS)
-
-
-def is_flagged(client: redis.Redis, customer: dict[str, Any], sender_id: str) -> bool:
-    """Whether any verified identity of the customer (or this conversation) was flagged."""
-    keys = verified_identities(customer) + [f"sender:{sender_id}"]
-    return any(client.exists(f"flagged:{key}") for key in keys)
-
-
 def priority(reasons: Iterable[Reason], repeat: bool, level: str) -> int:
     """Legal threats first, then high frustration, then repeat contacts and rising frustration."""
     if any(r.kind == "legal" for r in reasons):
@@ -61,24 +47,33 @@ def priority(reasons: Iterable[Reason], repeat: bool, level: str) -> int:
     return PRIORITY_NORMAL
 
 
+def audience(reasons: Iterable[Reason]) -> str:
+    """Who may take the handoff: supervisors for a legal threat, else any agent."""
+    return "supervisors" if any(r.kind == "legal" for r in reasons) else "agents"
+
+
 @dataclass(frozen=True)
 class HandoffContext:
     """The parts of a handoff record that come from the conversation and the contact history."""
 
-    summary: dict[str, Any]
+    summary: Summary
     reasons: list[dict[str, str]]
     priority: int
     repeat_contacts: int  # earlier unresolved contacts within the repeat window
     audience: str  # "supervisors" for legal threats, else "agents"
+    flagged: bool  # the customer was flagged for abusive language (customers.flags)
 
 
 def build_context(
     client: redis.Redis, kb: KnowledgeBase, sender_id: str, customer: dict[str, Any],
-    turns: list[TurnRecord], reasons: list[Reason], level: str,
+    turns: list[TurnRecord], reasons: list[Reason], level: str, repeat_window_days: float,
 ) -> HandoffContext:
-    """The summary (with earlier contacts and the entries likely to help), priority and audience."""
+    """The summary (with earlier contacts and the entries likely to help), priority and audience.
+
+    Blocking (Redis, and the KB encodes the issue): call it off the event loop.
+    """
     now = time.time()
-    since = now - settings().repeat_window_days * 86400
+    since = now - repeat_window_days * 86400
     earlier, possible = ContactHistory(client).earlier_for_staff(customer, since, exclude=sender_id)
     unresolved = [c for c in earlier if c.effective_outcome(now) != "resolved"]
     issue = next((t.text for t in turns if t.outcome in KB_OUTCOMES), turns[-1].text)
@@ -89,6 +84,6 @@ def build_context(
     summary = build_summary(SummaryInput(customer, turns, earlier, reason_dicts, titles, suggested, possible))
     return HandoffContext(
         summary=summary, reasons=reason_dicts, priority=priority(reasons, bool(unresolved), level),
-        repeat_contacts=len(unresolved),
-        audience="supervisors" if any(r.kind == "legal" for r in reasons) else "agents",
+        repeat_contacts=len(unresolved), audience=audience(reasons),
+        flagged=is_flagged(client, customer, sender_id),
     )

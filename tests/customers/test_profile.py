@@ -5,25 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
 
-from actions import customer as customer_module
-from actions.customer import customer_from
 from customers.contacts import unverified_identities, verified_identities
 from customers.identity import sign
+from customers.profile import customer_after
 
 SECRET = "test-identity-secret"
 SAM = {"id": "c-42", "name": "Sam", "email": "sam@example.com"}
 
 
-@pytest.fixture(autouse=True)
-def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(customer_module, "_secret", lambda: SECRET)  # the stack's secret, without its data folder
+def message(text: str, metadata: Any, slot: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, Any, str]:
+    """The `customer` slot so far, and a message's metadata and text."""
+    return slot, metadata, text
 
 
-def message(text: str, metadata: Any, slot: dict[str, Any] | None = None) -> tuple[Tracker, str]:
-    latest = {"text": text, "metadata": metadata, "intent": {"name": "greet"}}
-    return Tracker("s1", {"customer": slot}, latest, [], False, None, {}, ""), text
+def customer_from(slot: dict[str, Any] | None, metadata: Any, text: str) -> dict[str, Any]:
+    return customer_after(slot, metadata, text, SECRET)
 
 
 def test_a_signed_customer_is_verified():

@@ -1,4 +1,5 @@
-"""Who the customer is: what the website told the widget, plus e-mails and orders given in the chat.
+"""Who the customer is (the `customer` slot): what the website told the widget, plus e-mails and
+orders given in the chat.
 
 The `customer` slot holds `id`, `email`, `name` as the website passed them, with `verified`
 true only when the website signed the id and e-mail (customers/identity.py); `browser_id`; and
@@ -14,29 +15,20 @@ identity at once: its id, e-mail and name go, and an unsigned claim is kept only
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
+from typing import Any, Mapping
 
-from rasa_sdk import Tracker
-
-from actions.runtime import settings
 from customers.facts import extract_facts
-from customers.identity import identity_secret, verify
+from customers.identity import verify
 
 WEBSITE_FIELDS = ("id", "name", "email")
 KEPT_FROM_CHAT = 10  # the latest e-mails and orders given in the chat
-
-
-@cache
-def _secret() -> str:
-    return identity_secret(settings())
 
 
 def _text(value: Any, limit: int) -> str:
     return str(value).strip()[:limit] if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
 
 
-def _apply_website(customer: dict[str, Any], given: dict[str, Any]) -> None:
+def _apply_website(customer: dict[str, Any], given: dict[str, Any], secret: str) -> None:
     """Who this message says is signed in, replacing whoever the last one said: with a valid
     signature the customer's identity; without one a claim, kept for the agent; or nobody."""
     claimed = {key: _text(given.get(key), 200) for key in WEBSITE_FIELDS}
@@ -46,18 +38,20 @@ def _apply_website(customer: dict[str, Any], given: dict[str, Any]) -> None:
         else:
             customer.pop(key, None)
     if any(claimed.values()):
-        customer["verified"] = verify(_secret(), claimed["id"], claimed["email"], given.get("signature"))
+        customer["verified"] = verify(secret, claimed["id"], claimed["email"], given.get("signature"))
     else:
         customer.pop("verified", None)
 
 
-def customer_from(tracker: Tracker, text: str) -> dict[str, Any]:
-    """The `customer` slot updated with this message's metadata and the facts in its text."""
-    customer: dict[str, Any] = dict(tracker.get_slot("customer") or {})
-    metadata = tracker.latest_message.get("metadata")
+def customer_after(
+    slot: Mapping[str, Any] | None, metadata: object, text: str, secret: str,
+) -> dict[str, Any]:
+    """The `customer` slot (`slot`) updated with a message's metadata and the facts in its text;
+    `secret` is the identity secret the website signs with (customers.identity)."""
+    customer: dict[str, Any] = dict(slot or {})
     metadata = metadata if isinstance(metadata, dict) else {}
     given = metadata.get("customer")
-    _apply_website(customer, given if isinstance(given, dict) else {})  # none at all: signed out too
+    _apply_website(customer, given if isinstance(given, dict) else {}, secret)  # none at all: signed out too
     browser = metadata.get("browser_id")
     if isinstance(browser, str) and browser.strip():
         customer["browser_id"] = browser.strip()[:100]
