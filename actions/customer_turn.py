@@ -4,11 +4,11 @@ pipeline, its result out as dispatcher messages and Rasa events."""
 from __future__ import annotations
 
 import abc
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.runtime import services
 from conversation.context import Reply, TurnContext, TurnInput, TurnResult
@@ -45,7 +45,7 @@ class CustomerTurnAction(Action, abc.ABC):
         """The action's own reply to a message that needs no escalation (a conversation Responder)."""
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any],
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
     ) -> list[EventType]:
         result = await take_turn(turn_input(tracker), self.respond, services())
         return dispatch(dispatcher, result)

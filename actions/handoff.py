@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.customer_turn import CustomerTurnAction, dispatch, turn_input
 from actions.runtime import services
@@ -30,7 +29,7 @@ class ActionRelayToAgent(Action):
     def name(self) -> str:
         return "action_relay_to_agent"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return dispatch(dispatcher, await relay_to_agent(turn_input(tracker), services()))
 
 
@@ -40,5 +39,5 @@ class ActionTakeTicket(Action):
     def name(self) -> str:
         return "action_take_ticket"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return dispatch(dispatcher, await take_contact(turn_input(tracker), services()))

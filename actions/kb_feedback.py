@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from actions.customer_turn import CustomerTurnAction
-from conversation.context import Reply, TurnContext
 from conversation import kb_reply
+from conversation.context import Reply, TurnContext
 
 
 class ActionKBFeedback(CustomerTurnAction):

@@ -15,9 +15,10 @@ from reports.ratings import FeedbackLog
 
 def apply_record(client: redis.Redis, kb: KnowledgeBase, record: dict[str, Any]) -> None:
     """Replay one journal record into Redis (handoff.outage_replay.apply_record); ratings go to the report."""
-    outage_replay.apply_record(
-        client, kb, record, settings().repeat_window_days, lambda rating: FeedbackLog(client).record(**rating),
-    )
+    def keep_rating(rating: dict[str, Any]) -> None:
+        FeedbackLog(client).record(**rating)
+
+    outage_replay.apply_record(client, kb, record, settings().repeat_window_days, keep_rating)
 
 
 def take_over_actions_down(client: redis.Redis) -> int:

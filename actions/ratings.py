@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.customer_turn import dispatch, turn_input
 from actions.runtime import services
@@ -19,5 +18,5 @@ class ActionStoreRating(Action):
     def name(self) -> str:
         return "action_store_rating"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return dispatch(dispatcher, await store_rating(turn_input(tracker), services()))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from actions.customer_turn import CustomerTurnAction
-from conversation.context import Reply, TurnContext
 from conversation import small_talk
+from conversation.context import Reply, TurnContext
 
 
 class ActionGreet(CustomerTurnAction):

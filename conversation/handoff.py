@@ -17,7 +17,8 @@ from handoff.context import transcript
 from handoff.journal import is_journal_ticket
 from handoff.queue import HandoffQueue
 from handoff.records import Line
-from handoff.start import Request, Started, start_handoff as queue_or_ticket
+from handoff.start import Request, Started
+from handoff.start import start_handoff as queue_or_ticket
 from handoff.turns import TurnRecord
 
 PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")

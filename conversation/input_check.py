@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from customers.echo import plain_text
-from protocol.metadata import written
 
 Problem = Literal["empty", "too_long", "not_text", "other_language"]
 

@@ -63,7 +63,7 @@ async def store_rating(turn: TurnInput, services: Services) -> TurnResult:
 async def _rate_agent(services: Services, sender_id: str, ticket: str, score: int, comment: str) -> bool:
     """Keep the rating with the handoff and in the report; False if the ticket is not this chat's."""
     rating = {"score": score, "comment": comment, "at": time.time()}
-    feedback = {"kind": "agent", "chat": ticket, "score": score, "comment": comment, "ticket": ticket}
+    feedback: dict[str, Any] = {"kind": "agent", "chat": ticket, "score": score, "comment": comment, "ticket": ticket}
 
     def work() -> bool:
         queue = HandoffQueue(services.redis)

@@ -129,7 +129,8 @@ def record(context: TurnContext, reply: Reply) -> None:
     handoff = queue.open_for(context.sender_id)
     if handoff and reply.outcome != "handoff":
         queue.append(handoff.ticket, Line("customer", context.text))
-        if reply.outcome in (DONT_KNOW, CLARIFY, "") and context.intent not in CHIT_CHAT and not context.text.startswith("/"):
+        beyond_a_question = reply.outcome in (DONT_KNOW, CLARIFY, "") and context.intent not in CHIT_CHAT
+        if beyond_a_question and not context.text.startswith("/"):
             queue.update(handoff.ticket, summary=add_to_summary(handoff.summary, context.text))
         for message in context.said:
             if message.get("text"):

@@ -15,7 +15,8 @@ identity at once: its id, e-mail and name go, and an unsigned claim is kept only
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from customers.facts import extract_facts
 from customers.identity import verify

@@ -7,8 +7,9 @@ Shared by the live handoff (handoff.start) and the tickets replayed after an out
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import redis
 

@@ -31,7 +31,8 @@ import json
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import redis
 from redis.exceptions import LockError, RedisError
@@ -227,7 +228,7 @@ def replay_journal(
         take_over_actions_down(client, journal, identity_secret)
     except (RedisError, OSError) as error:
         logger.info("Records Rasa kept wait for the next round: %s", error)
-    except Exception:  # noqa: BLE001 - logged; the replay below must still run
+    except Exception:
         logger.exception("Taking over the records Rasa kept failed; replaying the journal all the same")
     try:
         applied = journal.replay(apply)
@@ -256,5 +257,5 @@ class JournalReplayer(threading.Thread):
             time.sleep(self._every)
             try:
                 self._round()
-            except Exception:  # noqa: BLE001 - the loop must outlive one bad round
+            except Exception:
                 logger.exception("Outage journal replay failed; will retry")

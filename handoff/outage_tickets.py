@@ -7,8 +7,9 @@ holds of the conversation becomes the ticket's transcript and turns. The journal
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from detection import Assessment, Reason, Turn, assess
 from handoff.context import transcript

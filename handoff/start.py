@@ -74,7 +74,8 @@ def start_handoff(client: redis.Redis, kb: KnowledgeBase, settings: Settings, re
         audience=built.audience, flagged=built.flagged, repeat_contacts=built.repeat_contacts,
     )
     ContactHistory(client).set_outcome(request.sender_id, "handed_off", handoff.ticket)
+    passed_on = for_widget(built.summary)
     if as_ticket:
-        return Started(handoff, False, None, None, NO_ONE_ONLINE if agents == 0 else TOO_BUSY, for_widget(built.summary))
+        return Started(handoff, False, None, None, NO_ONE_ONLINE if agents == 0 else TOO_BUSY, passed_on)
     position = queue.position(handoff.ticket) or 1
-    return Started(handoff, False, position, eta(position), "", for_widget(built.summary))
+    return Started(handoff, False, position, eta(position), "", passed_on)

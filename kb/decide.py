@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal, Sequence
+from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:  # importing the kinds below must not load FAISS and the encoder
     from kb.index import Hit

