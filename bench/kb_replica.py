@@ -29,6 +29,7 @@ SESSIONS = 20
 THINK = (0.5, 1.5)  # seconds a customer takes between questions (~20 questions a second in all)
 SEARCHES = 300
 PATCHES = 20
+WATCH_LIMIT = 60.0  # seconds after which an edit counts as never live (reported as such)
 
 
 def queries(entries: list[Entry], count: int, seed: int) -> list[tuple[str, str]]:
@@ -102,6 +103,17 @@ class Sessions:
         return self.latencies_ms
 
 
+def _live_at(kb: KnowledgeBase, question: str, entry_id: str, answer: str) -> float | None:
+    """When `question` was first answered by `entry_id` with `answer` (None: not within WATCH_LIMIT)."""
+    deadline = time.monotonic() + WATCH_LIMIT
+    while time.monotonic() < deadline:
+        result = kb.ask(question)
+        if result.hits and result.hits[0].entry_id == entry_id and result.entries[entry_id].answer == answer:
+            return time.time()
+        time.sleep(0.01)  # a customer asking again and again, not a busy loop
+    return None
+
+
 def replica_process(url: str, commands: Connection) -> None:
     """A serving process: answers the commands sent over `commands` (see bench.kb_scale)."""
     store = KBStore(client(url))
@@ -120,14 +132,8 @@ def replica_process(url: str, commands: Connection) -> None:
             assert sessions is not None
             reply, sessions = sessions.stop(), None
         elif command == "watch":  # ack, then ask until the edited entry answers with its new text
-            question, entry_id, answer = args
             commands.send("watching")
-            while True:
-                result = kb.ask(question)
-                if result.hits and result.hits[0].entry_id == entry_id and result.entries[entry_id].answer == answer:
-                    break
-                time.sleep(0.01)  # a customer asking again and again, not a busy loop
-            reply = time.time()
+            reply = _live_at(kb, *args)
         elif command == "fit_key":
             reply = kb.fit_key()
         elif command == "memory":

@@ -80,7 +80,9 @@ def edits_live(store: KBStore, replicas: list[Replica], model_dir: Path) -> list
             assert replica.pipe.recv() == "watching"
         store.save_entry(entry, fingerprint(current), by="bench")
         saved = time.time()
-        seconds.append([replica.pipe.recv() - saved for replica in replicas])
+        live = [replica.pipe.recv() for replica in replicas]
+        seconds.append([at - saved if at is not None else float("inf") for at in live])
+        print(f"edit {n + 1}: live after " + ", ".join(f"{s:.2f}" for s in seconds[-1]) + " s", flush=True)
         time.sleep(EDIT_GAP)
     return seconds
 
@@ -93,13 +95,14 @@ def run_size(size: int, model_dir: Path) -> dict[str, Any]:
         store = KBStore(client(url))
         store.save(entries, replace=True)
         figures = fitted(url)
-        print(f"{size}: fitted in {figures['fit_s']:.0f} s", flush=True)
+        print(f"{size}: fitted in {figures['fit_s']:.0f} s (peak RSS {figures['fit_peak_mb']:.0f} MB)", flush=True)
         replicas = [Replica(url), Replica(url)]
         try:
             first = replicas[0]
             fitted_key = first.ask("fit_key")
             figures["load_s"] = [r.started["load_s"] for r in replicas]
             figures["rss_loaded_mb"] = [r.started["rss_mb"] for r in replicas]
+            print(f"{size}: replicas serving", flush=True)
             first.ask("sessions")
             time.sleep(QUIET_SECONDS)
             figures["ask_quiet_ms"] = first.ask("stop_sessions")
@@ -148,6 +151,7 @@ def table(results: list[dict[str, Any]]) -> str:
         row("search top-1 (a variant as typed)", lambda r: f"{r['top1']:.3f}"),
         row("edit -> live, replica with the sessions, ms p50 / p95", lambda r: _p(r["live_first_ms"])),
         row("edit -> live, both replicas, ms p50 / p95", lambda r: _p(r["live_both_ms"])),
+        row("edits never live (within 60 s)", lambda r: str(sum(m == float("inf") for m in r["live_both_ms"]))),
         row("session question, ms p50 / p95: no edits", lambda r: _p(r["ask_quiet_ms"])),
         row("... during the edits", lambda r: _p(r["ask_edits_ms"])),
         row("... during the refit", lambda r: _p(r["ask_refit_ms"])),

@@ -67,18 +67,16 @@ def synthetic_kb(size: int, model_dir: Path, seed: int = 0) -> list[Entry]:
 
 
 def edit(entry: Entry | None, n: int, model_dir: Path) -> tuple[Entry, str]:
-    """The `n`th benchmark edit: a question on a new topic added to `entry` and its answer changed,
-    or (`entry` None) a new entry on a new topic; and that new topic's question. Before the edit is
-    patched in, no entry answers that question."""
+    """The `n`th benchmark edit: `entry` rewritten about a new topic (its questions and answer,
+    as an editor repurposing an entry), or (`entry` None) a new entry on a new topic; and one of
+    the new questions as a customer types it. Before the edit is patched in, no entry answers it."""
     rng = random.Random(f"edit {n}")
     words = english_words(model_dir)
-    a, b = rng.choice(words), rng.choice(words)
-    if entry is None:
-        added = _entry(f"added-{n:06d}", a, b, rng)
-        return added, customer_phrasing(added.questions[0])
-    question = f"Is my {a} {b} covered by the warranty?"
-    changed = dataclasses.replace(entry, questions=entry.questions + (question,), answer=f"{entry.answer} (edit {n})")
-    return changed, customer_phrasing(question)
+    rewritten = _entry(entry.id if entry else f"added-{n:06d}", rng.choice(words), rng.choice(words), rng)
+    if entry is not None:
+        rewritten = dataclasses.replace(entry, title=rewritten.title, questions=rewritten.questions,
+                                        answer=rewritten.answer, tags=rewritten.tags)
+    return rewritten, customer_phrasing(rewritten.questions[0])
 
 
 def customer_phrasing(question: str) -> str:
