@@ -28,7 +28,7 @@ class Customer:
 
     def say(self, text: str) -> list[dict[str, Any]]:
         """Send one message (with this customer's metadata, as the widget would); the bot's replies."""
-        body = {"sender": self.sender, "message": text, "metadata": self.metadata}
+        body: dict[str, Any] = {"sender": self.sender, "message": text, "metadata": self.metadata}
         response = requests.post(self.url, json=body, timeout=60)
         response.raise_for_status()
         return response.json()
@@ -40,6 +40,13 @@ class Customer:
         return self.say(payload)
 
 
+def _found(pattern: str, page: str) -> str:
+    """The first group of `pattern` in `page`; the page is shown when it is not there."""
+    match = re.search(pattern, page)
+    assert match, f"{pattern} not in {page[:500]}"
+    return match.group(1)
+
+
 class DeskApi:
     """The desk's HTTP API with a logged-in session, as the page's script calls it."""
 
@@ -47,12 +54,12 @@ class DeskApi:
         self.url = desk_url
         self.http = requests.Session()
         form = self.http.get(f"{desk_url}/desk/login", timeout=10).text
-        token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        token = _found(r'name="csrf" value="([^"]+)"', form)
         response = self.http.post(f"{desk_url}/desk/login", timeout=30, allow_redirects=False,
                                   data={"name": name, "password": password, "csrf": token})
         assert response.status_code == 303, response.text
         page = self.http.get(f"{desk_url}/desk", timeout=10).text
-        self.http.headers["X-CSRF-Token"] = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        self.http.headers["X-CSRF-Token"] = _found(r'name="csrf-token" content="([^"]+)"', page)
 
     def act(self, ticket: str, action: str, **fields: str) -> requests.Response:
         return self.http.post(f"{self.url}/desk/api/conversations/{ticket}/{action}", json=fields, timeout=30)

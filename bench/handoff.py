@@ -6,11 +6,11 @@ import json
 import threading
 import time
 
+from bench.clients import Customer
 from handoff.presence import heartbeat
 from handoff.queue import EVENTS_CHANNEL, HandoffQueue
 from infra.redis_client import connect
 from launcher.stack import Stack
-from bench.clients import Customer
 
 CONCURRENT = 20
 ROUNDS = 2
@@ -34,21 +34,21 @@ def handoff_latency(stack: Stack) -> dict[str, list[float]]:
                 if event.get("type") == "created":
                     created[event["ticket"]] = time.perf_counter()
 
+    sent: dict[str, float] = {}
+
+    def ask(customer: Customer, barrier: threading.Barrier) -> None:
+        barrier.wait()  # all at the same moment
+        sent[customer.sender] = time.perf_counter()
+        customer.say("I want to talk to a person")
+
     listener = threading.Thread(target=listen)
     listener.start()
-    sent: dict[str, float] = {}
     for _ in range(ROUNDS):
         customers = [Customer(stack.rasa_url) for _ in range(CONCURRENT)]
         for customer in customers:
             customer.say("hello")  # a conversation under way, as in real life
         barrier = threading.Barrier(CONCURRENT)
-
-        def ask(customer: Customer) -> None:
-            barrier.wait()
-            sent[customer.sender] = time.perf_counter()
-            customer.say("I want to talk to a person")
-
-        threads = [threading.Thread(target=ask, args=(c,)) for c in customers]
+        threads = [threading.Thread(target=ask, args=(c, barrier)) for c in customers]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -11,6 +11,7 @@ import os
 import platform
 import time
 
+from bench.clients import Customer
 from bench.handoff import CONCURRENT, handoff_latency
 from bench.report import boxplot, table
 from bench.stack import bench_stack
@@ -18,7 +19,6 @@ from infra.settings import REPO_ROOT, load_settings
 from kb.encoder import Encoder
 from kb.files import read_raw_entries
 from kb.validate import validate
-from bench.clients import Customer
 
 OUT = REPO_ROOT / ".data" / "bench"
 ROUNDS = 3

@@ -29,14 +29,13 @@ from typing import Any
 import psutil
 import requests
 
+from bench.clients import DeskApi
 from bench.report import plt, summary
 from bench.stack import bench_stack
 from desk.users import UserStore
 from infra.redis_client import connect
-from infra.settings import REPO_ROOT
-from infra.settings import rasa_token
+from infra.settings import REPO_ROOT, rasa_token
 from launcher.stack import Stack
-from bench.clients import DeskApi
 
 OUT = REPO_ROOT / ".data" / "soak"
 SERVICES = ("redis", "rasa", "actions", "desk")
@@ -88,7 +87,8 @@ def send(stack: Stack, record: Record, sender: str, text: str) -> None:
         except requests.RequestException:
             status, wait = 0, 1.0
         with record.lock:
-            record.sends.append((record.now(), status, (time.perf_counter() - started) * 1000, sender.startswith(FAULT_SENDER)))
+            took_ms = (time.perf_counter() - started) * 1000
+            record.sends.append((record.now(), status, took_ms, sender.startswith(FAULT_SENDER)))
             if status == 200:
                 record.accepted.append((sender, text))
                 return
@@ -129,7 +129,8 @@ def agent(stack: Stack, record: Record, until: float) -> None:
                 ticket = card["ticket"]
                 if api.act(ticket, "claim").status_code != 200:
                     continue
-                if api.act(ticket, "message", text="Hello, I'm the soak agent. Let me look into that.").status_code == 200:
+                hello = "Hello, I'm the soak agent. Let me look into that."
+                if api.act(ticket, "message", text=hello).status_code == 200:
                     with record.lock:
                         record.agent_replies += 1
                 api.act(ticket, "resolve")
@@ -152,9 +153,11 @@ def fault(stack: Stack, record: Record, kind: str, chance: random.Random) -> Non
         stack.supervisor.start_program("redis")
     elif kind == "burst":
         sender = f"{FAULT_SENDER}burst-{uuid.uuid4().hex[:8]}"
-        senders = [threading.Thread(target=send, args=(stack, record, sender, f"Burst message {n}")) for n in range(BURST)]
+        senders = [threading.Thread(target=send, args=(stack, record, sender, f"Burst message {n}"))
+                   for n in range(BURST)]
     else:
-        senders = [threading.Thread(target=send, args=(stack, record, f"{FAULT_SENDER}mb-{uuid.uuid4().hex[:8]}", MEGABYTE))]
+        big_sender = f"{FAULT_SENDER}mb-{uuid.uuid4().hex[:8]}"
+        senders = [threading.Thread(target=send, args=(stack, record, big_sender, MEGABYTE))]
     for thread in senders:
         record.senders.append(thread)
         thread.start()
@@ -219,7 +222,8 @@ def report(record: Record, stored_count: int, lost: list[tuple[str, str]], minut
     """The figures as Markdown, with the plots saved beside it."""
     server_errors, no_answer = record.server_errors(), sum(1 for _, status, _, _ in record.sends if status == 0)
     latency = {of_faults: record.latency(of_faults) for of_faults in (False, True)}
-    first, last = ({n: m[0][1] for n, m in record.memory.items() if m}, {n: m[-1][1] for n, m in record.memory.items() if m})
+    first = {n: m[0][1] for n, m in record.memory.items() if m}
+    last = {n: m[-1][1] for n, m in record.memory.items() if m}
     lines = [
         f"# Soak: {minutes:g} minutes, {len(record.faults)} faults", "",
         "| figure | value |", "| --- | ---: |",
@@ -228,12 +232,14 @@ def report(record: Record, stored_count: int, lost: list[tuple[str, str]], minut
         f"| lost | {len(lost)} |",
         f"| 5xx answers | {server_errors} |",
         f"| sends with no answer (service down; retried) | {no_answer} |",
-        f"| 429 answers (backlog full; retried after Retry-After) | {sum(1 for _, st, _, _ in record.sends if st == 429)} |",
+        "| 429 answers (backlog full; retried after Retry-After) | "
+        f"{sum(1 for _, st, _, _ in record.sends if st == 429)} |",
         f"| messages given up after {SEND_TRIES} tries | {record.given_up} |",
         f"| agent replies through the desk | {record.agent_replies} |",
         f"| restarts by supervisord | {len(record.restarts)} ({', '.join(n for _, n in record.restarts) or 'none'}) |",
         f"| reply latency median / p95, customers | {latency[False]['median']:.0f} / {latency[False]['p95']:.0f} ms |",
-        f"| reply latency median / p95, bursts and 1 MB messages | {latency[True]['median']:.0f} / {latency[True]['p95']:.0f} ms |",
+        "| reply latency median / p95, bursts and 1 MB messages | "
+        f"{latency[True]['median']:.0f} / {latency[True]['p95']:.0f} ms |",
         "", "Faults: " + "; ".join(f"{t:.0f} s {k}" for t, k in record.faults), "",
         "Memory (RSS, MB) first / last sample: "
         + ", ".join(f"{n} {first[n]:.0f} / {last[n]:.0f}" for n in first), "",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
+from bench.clients import free_port
 from infra.settings import load_settings
 from launcher.stack import Stack
-from bench.clients import free_port
 
 
 @contextlib.contextmanager

@@ -7,9 +7,12 @@ import re
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 ORDER = re.compile(
-    r"(?:\border\b|\bord\b|#)\s*(?:no\.?|number|num|id)?\s*(?:is\b|was\b)?\s*[:#]?\s*([A-Z]{0,4}-?\d[\w-]{3,19})\b", re.I,
+    r"(?:\border\b|\bord\b|#)\s*(?:no\.?|number|num|id)?\s*(?:is\b|was\b)?\s*[:#]?\s*"
+    r"([A-Z]{0,4}-?\d[\w-]{3,19})\b", re.I,
 )
-AMOUNT = re.compile(r"(?:[£$€]\s?\d[\d,]*(?:\.\d{1,2})?|\b\d[\d,]*(?:\.\d{1,2})?\s?(?:pounds|dollars|euros|eur|gbp|usd)\b)", re.I)
+AMOUNT = re.compile(
+    r"(?:[£$€]\s?\d[\d,]*(?:\.\d{1,2})?|\b\d[\d,]*(?:\.\d{1,2})?\s?(?:pounds|dollars|euros|eur|gbp|usd)\b)", re.I
+)
 DATE = re.compile(
     r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
     r"|(?:yesterday|today|last\s+(?:week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday))"

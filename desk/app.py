@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
@@ -16,7 +16,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from desk import (
-    events, routes_admin, routes_auth, routes_conversation, routes_feedback, routes_kb, routes_notices, routes_queue,
+    events,
+    routes_admin,
+    routes_auth,
+    routes_conversation,
+    routes_feedback,
+    routes_kb,
+    routes_notices,
+    routes_queue,
 )
 from desk.auth import session_middleware, wants_json
 from desk.demo import demo_page
@@ -79,7 +86,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/widget/vendor/socket.io.min.js", socket_io_client),
         Mount("/widget", StaticFiles(directory=str(WIDGET_DIR / "src")), name="widget"),
         Mount("/desk/static", StaticFiles(directory=str(DESK_STATIC)), name="desk-static"),
-        *routes_auth.routes, *routes_queue.routes, *routes_conversation.routes, *events.routes, *routes_admin.routes, *routes_kb.routes,
+        *routes_auth.routes, *routes_queue.routes, *routes_conversation.routes, *events.routes, *routes_admin.routes,
+        *routes_kb.routes,
         *routes_notices.routes, *routes_feedback.routes,
     ]
     app = Starlette(

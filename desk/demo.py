@@ -7,8 +7,9 @@ secret (customers/identity.py); the browser gets only the signature, never the s
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,6 +29,7 @@ def demo_page(settings: Settings, pages: Path) -> Callable[[Request], Awaitable[
         signed_in = request.query_params.get("customer") == "sam"
         customer: dict[str, Any] = signed_customer(identity_secret(settings), SAMPLE_CUSTOMER) if signed_in else {}
         # Told where the Rasa server is and who is signed in (autoescaped, and JSON-encoded in the script).
-        return templates.TemplateResponse(request, "index.html", {"rasa_url": settings.public_rasa_url, "customer": customer})
+        context = {"rasa_url": settings.public_rasa_url, "customer": customer}
+        return templates.TemplateResponse(request, "index.html", context)
 
     return demo

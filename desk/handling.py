@@ -8,21 +8,25 @@ message goes to the customer first, so the transcript never shows a line the cus
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import ParamSpec, TypeVar
 
 from desk.access import may_claim, may_view, may_work
 from desk.customer_chat import CustomerUnreachable, tell
 from desk.roles import allowed
 from desk.services import Services
 from desk.users import User
-from handoff.records import Handoff, Line
+from handoff.records import Handoff, Line, Who
 from protocol.widget import AGENT_JOINED, AGENT_MESSAGE, HANDOFF_ENDED, RATING_REQUEST
 
 MAX_TEXT_CHARS = 4000
 SUMMARY_RATINGS_KEY = "desk:summary_ratings"
 SUMMARY_RATINGS = {"enough": "Enough", "asked_again": "I had to ask again"}
 UNREACHABLE = "The chat server can't be reached right now"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class DeskError(Exception):
@@ -56,8 +60,8 @@ class Handling:
     def __init__(self, services: Services) -> None:
         self.s = services
 
-    async def _run(self, fn: Callable, *args: object) -> object:
-        return await asyncio.to_thread(fn, *args)  # the Redis client is synchronous
+    async def _run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.to_thread(fn, *args, **kwargs)  # the Redis client is synchronous
 
     async def load(self, ticket: str, user: User, check: Callable[[User, Handoff], bool] = may_view) -> Handoff:
         """The handoff, if `user` may see it (else DeskError 404) and passes `check` (else 409)."""
@@ -81,6 +85,8 @@ class Handling:
             raise DeskError("No such conversation (or not one you can see).", 404)
         if not (may_claim(user, handoff) and await self._run(self.s.queue.claim, ticket, user.name)):
             current = await self._run(self.s.queue.get, ticket)
+            if current is None:  # erased meanwhile
+                raise DeskError("No such conversation (or not one you can see).", 404)
             raise DeskError(await self._run(_why_not, current, user, self.display), 409)
         try:
             await tell(self.s.rasa, handoff, [{"type": AGENT_JOINED, "agent": user.display_name}],
@@ -88,7 +94,7 @@ class Handling:
         except CustomerUnreachable:
             await self._run(self.s.queue.requeue, ticket, handoff.audience)
             raise DeskError(f"{UNREACHABLE}, so the customer can't be told; they are back in the queue. "
-                            "Try again in a moment.", 503)
+                            "Try again in a moment.", 503) from None
         await self._note(ticket, "system", f"{user.display_name} joined the conversation")
         return Done(f"You have {ticket}.")
 
@@ -99,7 +105,7 @@ class Handling:
         try:
             await tell(self.s.rasa, handoff, [{"type": AGENT_MESSAGE, "agent": user.display_name, "text": text}])
         except CustomerUnreachable:
-            raise DeskError(f"{UNREACHABLE}; your message was not sent. Try again in a moment.", 503)
+            raise DeskError(f"{UNREACHABLE}; your message was not sent. Try again in a moment.", 503) from None
         await self._note(ticket, "agent", text, user.display_name)
         return Done("Sent.")
 
@@ -155,11 +161,11 @@ class Handling:
                 pipe.hincrby(SUMMARY_RATINGS_KEY, handoff.summary_rating, -1)
             pipe.hincrby(SUMMARY_RATINGS_KEY, value, 1)
             await self._run(pipe.execute)
-            await self._run(lambda: self.s.queue.update(ticket, summary_rating=value))
+            await self._run(self.s.queue.update, ticket, summary_rating=value)
         return Done("Thanks, noted.")
 
-    async def _note(self, ticket: str, who: str, text: str, name: str = "") -> None:
-        await self._run(self.s.queue.append, ticket, Line(who, text, name=name))  # type: ignore[arg-type]
+    async def _note(self, ticket: str, who: Who, text: str, name: str = "") -> None:
+        await self._run(self.s.queue.append, ticket, Line(who, text, name=name))
 
     async def _tell_after(self, handoff: Handoff, payloads: list[dict], slots: dict | None, message: str) -> Done:
         """Tell the customer after the record changed; if that fails the change stands, with a warning."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from kb.entry import Entry
 from kb.files import RawEntry
@@ -20,7 +21,8 @@ MAX_ITEMS = 100  # question variants, tags or related ids
 
 def clean_text(text: str) -> str:
     """Control characters (binary junk) become spaces; line breaks stay."""
-    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text.replace("\r\n", "\n"))
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " "
+                   for ch in text.replace("\r\n", "\n"))
 
 
 def _items(text: str, separator: str) -> list[str]:
@@ -44,7 +46,7 @@ class EntryForm:
     base: str = ""  # fingerprint of the entry as it was read ("" for a new one)
 
     @classmethod
-    def from_entry(cls, entry: Entry, base: str) -> "EntryForm":
+    def from_entry(cls, entry: Entry, base: str) -> EntryForm:
         """The form for editing `entry`; saving it counts as reviewing it today."""
         return cls(
             id=entry.id, title=entry.title, category=entry.category, tags=", ".join(entry.tags), owner=entry.owner,
@@ -53,7 +55,7 @@ class EntryForm:
         )
 
     @classmethod
-    def from_post(cls, posted: Mapping[str, Any], entry_id: str | None = None) -> "EntryForm":
+    def from_post(cls, posted: Mapping[str, Any], entry_id: str | None = None) -> EntryForm:
         """The fields of a submitted form; an existing entry keeps its id whatever was posted."""
         values = {name: clean_text(str(posted.get(name, ""))).strip() for name in cls.__dataclass_fields__}
         if entry_id is not None:
@@ -86,7 +88,8 @@ class EntryForm:
         questions = _items(self.questions, "\n")
         if any(len(q) > MAX_QUESTION_CHARS for q in questions):
             problems.append(f"a question variant is too long (at most {MAX_QUESTION_CHARS} characters)")
-        for name, items in (("questions", questions), ("tags", _items(self.tags, ",")), ("related", _items(self.related, ","))):
+        lists = (("questions", questions), ("tags", _items(self.tags, ",")), ("related", _items(self.related, ",")))
+        for name, items in lists:
             if len(items) > MAX_ITEMS:
                 problems.append(f"too many {name} (at most {MAX_ITEMS})")
         return problems

@@ -18,7 +18,7 @@ def _page_context(request: Request) -> dict[str, Any]:
     user = getattr(request.state, "user", None)
     return {
         "user": user, "csrf": csrf_token(request),
-        "can": lambda permission: bool(user) and allowed(user.role, permission),
+        "can": lambda permission: user is not None and allowed(user.role, permission),
     }
 
 

@@ -12,10 +12,10 @@ from redis.exceptions import RedisError
 
 from desk.customer_chat import CustomerUnreachable, tell
 from desk.services import Services
+from handoff.eta import eta_minutes
 from handoff.presence import online_agents
 from handoff.queue import EVENTS_CHANNEL
 from handoff.records import Handoff
-from handoff.eta import eta_minutes
 from protocol.widget import HANDOFF_STATUS
 
 log = logging.getLogger("desk.positions")
@@ -52,7 +52,8 @@ async def push_once(svc: Services) -> int:
         except CustomerUnreachable as error:
             log.warning("could not tell %s its position: %s", handoff.ticket, error)
             continue
-        await asyncio.to_thread(svc.redis.hset, SENT_KEY, handoff.ticket, f"{status['position']}:{status['eta_minutes']}")
+        sent = f"{status['position']}:{status['eta_minutes']}"
+        await asyncio.to_thread(svc.redis.hset, SENT_KEY, handoff.ticket, sent)
         told += 1
     return told
 

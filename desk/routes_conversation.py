@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from customers.contacts import RETENTION_SECONDS
 from desk.access import may_claim, may_work
 from desk.auth import guard
 from desk.handling import SUMMARY_RATINGS, DeskError, Handling
@@ -17,16 +18,17 @@ from desk.pages import SECURITY_HEADERS, render
 from desk.roles import allowed
 from desk.services import Services, services
 from desk.users import User
-from customers.contacts import RETENTION_SECONDS
 from handoff.records import PRIORITY_NAMES, Handoff
 from handoff.summary_views import for_desk_page, for_ticket_email
 
 
 def _page_data(svc: Services, handling: Handling, handoff: Handoff, user: User) -> dict[str, Any]:
-    earlier, possible = svc.contacts.earlier_for_staff(handoff.customer, time.time() - RETENTION_SECONDS, handoff.sender_id)
+    earlier, possible = svc.contacts.earlier_for_staff(handoff.customer, time.time() - RETENTION_SECONDS,
+                                                       handoff.sender_id)
     colleagues = [u for u in svc.users.all() if allowed(u.role, "desk") and u.name not in (handoff.agent, "")]
     return {
-        "h": handoff, "s": for_desk_page(handoff.summary), "priority": PRIORITY_NAMES.get(handoff.priority, handoff.priority),
+        "h": handoff, "s": for_desk_page(handoff.summary),
+        "priority": PRIORITY_NAMES.get(handoff.priority, handoff.priority),
         "agent": handling.display(handoff.agent) if handoff.agent else "",
         "earlier": earlier, "possible": possible, "now": time.time(), "colleagues": colleagues,
         "may_claim": may_claim(user, handoff), "may_work": may_work(user, handoff),

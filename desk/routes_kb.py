@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -16,8 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.auth import guard
-from desk.kb_form import EntryForm
 from desk.gaps_view import gap_rows, group_count, parse_ids
+from desk.kb_form import EntryForm
 from desk.pages import render
 from desk.services import Services, services
 from kb.gaps import GapLog
@@ -26,7 +26,8 @@ from kb.overlap import Overlap
 from kb.store import Snapshot, StaleEdit, fingerprint
 
 log = logging.getLogger("desk")
-STALE = "Someone changed this entry while you were editing it. Your text is below; compare it with theirs before saving again."
+STALE = ("Someone changed this entry while you were editing it. Your text is below; compare it with theirs "
+         "before saving again.")
 
 
 def _overlaps(svc: Services, snapshot: Snapshot, only: str | None = None) -> tuple[list[Overlap], dict[str, str]]:
@@ -38,7 +39,7 @@ async def warm_up(svc: Services) -> None:
     """Bring the stored overlaps up to date at start-up (loading the model), so the first KB page is quick."""
     try:
         await asyncio.to_thread(lambda: _overlaps(svc, svc.kb.snapshot()))
-    except Exception:  # noqa: BLE001 - the page will try again (and show the error) when opened
+    except Exception:
         log.exception("could not prepare the overlap check")
 
 
@@ -51,7 +52,8 @@ async def entries(request: Request) -> Response:
         asyncio.to_thread(_overlaps, svc, snapshot), asyncio.to_thread(group_count, svc.redis),
         asyncio.to_thread(EntryHistory(svc.redis).deleted))
     listed = sorted(snapshot.entries.values(), key=lambda e: (e.category, e.title.lower()))
-    return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles, "gap_groups": gap_groups,
+    return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles,
+                                        "gap_groups": gap_groups,
                                        "deleted": request.query_params.get("deleted"), "removed": removed})
 
 
@@ -68,7 +70,8 @@ async def gaps_handled(request: Request) -> Response:
     try:
         ids = parse_ids(str((await request.form()).get("ids", "")))
     except ValueError:
-        return render(request, "error.html", {"title": "Not understood", "message": "That list of questions was not valid."}, 400)
+        return render(request, "error.html",
+                      {"title": "Not understood", "message": "That list of questions was not valid."}, 400)
     removed = await asyncio.to_thread(GapLog(services(request).redis).remove, ids)
     return RedirectResponse(f"/desk/kb/gaps?done={removed}", status_code=303)
 
@@ -78,7 +81,8 @@ def _editor(request: Request, form: EntryForm, new: bool, problems: Sequence[str
             versions: Sequence[Version] = (), loaded: Version | None = None) -> Response:
     return render(request, "kb_entry.html", {
         "form": form.fields(), "new": new, "problems": list(problems), "overlaps": list(overlaps),
-        "titles": titles or {}, "saved": request.query_params.get("saved"), "versions": list(versions), "loaded": loaded,
+        "titles": titles or {}, "saved": request.query_params.get("saved"), "versions": list(versions),
+        "loaded": loaded,
     }, status)
 
 
@@ -152,7 +156,8 @@ async def delete_entry(request: Request) -> Response:
     form = EntryForm.from_entry(entry, fingerprint(entry))
     referring = sorted(e.title for e in snapshot.entries.values() if entry_id in e.related)
     if referring:
-        return _editor(request, form, False, [f"Other entries name it as related: {', '.join(referring)}. Remove it there first."], 409)
+        problem = f"Other entries name it as related: {', '.join(referring)}. Remove it there first."
+        return _editor(request, form, False, [problem], 409)
     if posted.get("confirm") != "yes":
         return _editor(request, form, False, ["Tick the box to confirm the deletion."], 400)
     try:

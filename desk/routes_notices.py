@@ -34,7 +34,7 @@ class NoticeForm:
     hours: str = "4"
 
     @classmethod
-    async def read(cls, request: Request) -> "NoticeForm":
+    async def read(cls, request: Request) -> NoticeForm:
         posted = await request.form()
         return cls(clean_text(str(posted.get("text", ""))).strip(),
                    [str(c) for c in posted.getlist("categories")], str(posted.get("hours", "")).strip())
@@ -62,7 +62,8 @@ async def _page(request: Request, form: NoticeForm, editing: str = "", problems:
 
 
 def _not_found(request: Request) -> Response:
-    return render(request, "error.html", {"title": "Not found", "message": "There is no such notice (it may have been over for a week)."}, 404)
+    return render(request, "error.html",
+                  {"title": "Not found", "message": "There is no such notice (it may have been over for a week)."}, 404)
 
 
 @guard("notices")

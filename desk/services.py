@@ -7,15 +7,14 @@ from dataclasses import dataclass
 import redis
 from starlette.requests import Request
 
+from customers.contacts import ContactHistory
 from desk.sessions import SessionStore
 from desk.throttle import LoginThrottle
 from desk.users import UserStore
-from customers.contacts import ContactHistory
 from handoff.queue import HandoffQueue
 from infra.rasa_client import RasaClient
 from infra.redis_client import connect
-from infra.settings import Settings
-from infra.settings import rasa_token
+from infra.settings import Settings, rasa_token
 from kb.encoder import Encoder
 from kb.overlap import OverlapChecker, QuestionVectors
 from kb.store import KBStore
@@ -37,14 +36,15 @@ class Services:
     overlaps: OverlapChecker  # the overlap warnings, kept in Redis (the model loads on first use)
 
     @classmethod
-    def create(cls, settings: Settings) -> "Services":
+    def create(cls, settings: Settings) -> Services:
         client = connect(settings.redis)
         return cls(
             settings=settings, redis=client, queue=HandoffQueue(client), contacts=ContactHistory(client),
             users=UserStore(client), sessions=SessionStore(client), throttle=LoginThrottle(client),
             rasa=RasaClient(f"http://localhost:{settings.rasa_port}", rasa_token(settings)),
             kb=KBStore(client),
-            overlaps=OverlapChecker(KBStore(client), QuestionVectors(Encoder(settings.embedding_model, settings.torch_threads))),
+            overlaps=OverlapChecker(KBStore(client),
+                                    QuestionVectors(Encoder(settings.embedding_model, settings.torch_threads))),
         )
 
 

@@ -91,7 +91,7 @@ class SessionStore:
             for session_id in ids:
                 pipe.exists(_key(session_id))
             live = pipe.execute()
-        expired = [i for i, alive in zip(ids, live) if not alive]
+        expired = [i for i, alive in zip(ids, live, strict=True) if not alive]
         if expired:
             self._redis.srem(_user_key(user), *expired)
         return len(ids) - len(expired)

@@ -7,15 +7,15 @@ guesses from several connections or desk replicas get no extra tries) and forgiv
   which names are real): the first 4 failures cost nothing; from the 5th, the account refuses logins
   for 2, 4, 8, 16, 32 s; the 10th locks it for 15 minutes, and so does each further failure. While
   refused, even the right password is turned away (without being checked).
-- **Address** (the client's IP address as the desk sees it, an IPv6 one's /64; behind a reverse
-  proxy that is the proxy's unless uvicorn trusts its forwarded headers): the same from the 20th failure
-  (doubling up to 7½ minutes at most), locked from the 30th. This stops one address from guessing a few passwords of every account (spraying), and
-  from locking accounts wholesale: 3 in its first half hour, then one failure per 15 minutes, enough
-  to keep one account locked at a time. Every lock ends by itself after 15 minutes, and an admin
-  lifts any at once (user list, or `python -m desk.users unlock`). Attackers with many addresses can
-  still keep an account locked, the price of any lockout; the log shows from where. The price of
-  the address count: people behind the same address (an office NAT) share it, so an attack from
-  there holds them back too, until an admin unblocks the address.
+- **Address** (the client's IP address as the desk sees it, an IPv6 one's /64; behind a reverse proxy
+  that is the proxy's unless uvicorn trusts its forwarded headers): the same from the 20th failure
+  (doubling up to 7½ minutes at most), locked from the 30th. This stops one address from guessing a
+  few passwords of every account (spraying), and from locking accounts wholesale: 3 in its first half
+  hour, then one failure per 15 minutes, enough to keep one account locked at a time. Every lock ends
+  by itself after 15 minutes, and an admin lifts any at once (user list, or `python -m desk.users
+  unlock`). Attackers with many addresses can still keep an account locked, the price of any lockout;
+  the log shows from where. The price of the address count: people behind the same address (an office
+  NAT) share it, so an attack from there holds them back too, until an admin unblocks the address.
 
 Failures are counted for an hour after the last one; a success clears the account's count (not
 the address's: an attacker's own valid account must not wipe it). An admin's unlock clears both the
@@ -129,7 +129,7 @@ class Attempt:
     def wait_if_failed(self) -> int:
         """Seconds logins stay refused if this attempt fails."""
         subjects = _subjects(self.account, self.address)
-        return max(policy.wait(n) for (_, policy), n in zip(subjects, self.failures))
+        return max(policy.wait(n) for (_, policy), n in zip(subjects, self.failures, strict=True))
 
 
 def too_many(seconds: float) -> str:
@@ -195,7 +195,7 @@ class LoginThrottle:
     def failures(self, accounts: list[str]) -> dict[str, int]:
         """The failures counted against each of `accounts`."""
         counts = self._redis.mget([_counter(f"user:{a}") for a in accounts]) if accounts else []
-        return {a: int(n) for a, n in zip(accounts, counts) if n}
+        return {a: int(n) for a, n in zip(accounts, counts, strict=True) if n}
 
     def recent(self, count: int = 20) -> list[dict[str, Any]]:
         """The newest log entries, newest first, with their time (epoch seconds)."""

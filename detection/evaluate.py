@@ -72,7 +72,7 @@ def load_rows(bitext: Path, intents: Path | None) -> tuple[list[Row], float]:
     elapsed_ms = (time.perf_counter() - start) * 1000 / max(1, len(records))
     rows = [
         Row(r["utterance"], r["intent"], r["flags"], a, i)
-        for r, a, i in zip(records, assessments, rasa)
+        for r, a, i in zip(records, assessments, rasa, strict=True)
     ]
     return rows, elapsed_ms
 

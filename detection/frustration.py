@@ -27,6 +27,7 @@ REPEAT_MIN_OVERLAP = 0.6
 # ...and each has at least this many content words ("ok", "agent please" never repeat).
 REPEAT_MIN_WORDS = 2
 RISING, HIGH = 1, 2
+Level = Literal["none", "rising", "high"]
 # Bot outcomes of a question the knowledge base handled (as opposed to small talk).
 _HANDLED = frozenset({"answer", "clarify", "dont_know"})
 
@@ -61,7 +62,7 @@ class Reason:
 class Assessment:
     """The frustration level, its reasons and the flags for the newest message."""
 
-    level: Literal["none", "rising", "high"]
+    level: Level
     reasons: tuple[Reason, ...]
     wants_human: bool
     legal: bool
@@ -103,7 +104,7 @@ def assess(turns: Sequence[Turn]) -> Assessment:
             legal = legal or kind == "legal"
         if index == len(turns) - 1:
             newest_kinds = {kind for kind, _, _ in found}
-    level = "high" if score >= HIGH else "rising" if score >= RISING else "none"
+    level: Level = "high" if score >= HIGH else "rising" if score >= RISING else "none"
     return Assessment(
         level=level,
         reasons=tuple(reasons),

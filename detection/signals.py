@@ -129,7 +129,7 @@ def wants_human(text: str) -> bool:
     if len(words) <= lexicon.HUMAN_SHORT_MAX_WORDS and all(
         noun or word in lexicon.HUMAN_FILLERS or word in lexicon.HUMAN_SHORT_EXTRAS
         or word in _VERBS
-        for word, noun in zip(words, nouns)
+        for word, noun in zip(words, nouns, strict=True)
     ):
         return True
     for start, word in enumerate(words):

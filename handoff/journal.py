@@ -25,8 +25,9 @@ import os
 import secrets
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, Literal
 
 Op = Literal["open", "line", "contact", "update", "rating"]
 PREFIX = "TX"

@@ -23,14 +23,16 @@ class RasaClient:
         """Append `events`; BotUttered events are sent to the customer (`channel`, else their latest)."""
         params = {"token": self._token, "execute_side_effects": "true", "output_channel": channel or "latest"}
         async with httpx.AsyncClient(timeout=self._timeout) as client:
-            response = await client.post(f"{self._base}/conversations/{sender_id}/tracker/events", params=params, json=events)
+            url = f"{self._base}/conversations/{sender_id}/tracker/events"
+            response = await client.post(url, params=params, json=events)
         if response.status_code != 200:
             raise RasaError(f"Rasa answered {response.status_code}: {response.text[:200]}")
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         """The conversation's tracker (all events)."""
         async with httpx.AsyncClient(timeout=self._timeout) as client:
-            response = await client.get(f"{self._base}/conversations/{sender_id}/tracker", params={"token": self._token})
+            url = f"{self._base}/conversations/{sender_id}/tracker"
+            response = await client.get(url, params={"token": self._token})
         if response.status_code != 200:
             raise RasaError(f"Rasa answered {response.status_code}: {response.text[:200]}")
         return response.json()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from redis.exceptions import RedisError
 
@@ -79,7 +79,8 @@ def cmd_search(args: argparse.Namespace) -> None:
         kb.close()
     chosen = [h.entry_id for h in result.decision.hits]
     if args.json:
-        hits = [{"id": h.entry_id, "title": result.entries[h.entry_id].title, "score": round(h.score, 4)} for h in result.hits]
+        hits = [{"id": h.entry_id, "title": result.entries[h.entry_id].title, "score": round(h.score, 4)}
+                for h in result.hits]
         print(json.dumps({"decision": result.decision.kind, "chosen": chosen, "hits": hits}, indent=2))
         return
     print(f"decision: {result.decision.kind}" + (f" ({', '.join(chosen)})" if chosen else ""))

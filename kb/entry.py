@@ -27,7 +27,7 @@ class Entry:
     link: str = ""
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "Entry":
+    def from_dict(cls, raw: dict[str, Any]) -> Entry:
         """Build an entry from a validated mapping (see kb.validate)."""
         reviewed = raw["last_reviewed"]
         if isinstance(reviewed, (dt.date, dt.datetime)):

@@ -98,7 +98,8 @@ def build_banking77_oos(outdir: Path, source: Path = EVAL_ROOT / "banking77_oos"
     train = [(r["text"], r["label"]) for r in _read_csv(source / "train.csv") if r["subset"] == "in_scope"]
     entries, _ = split_variants(train, seed)
     queries = [
-        {"text": r["text"], "label": OOS_LABEL if r["label"] == OOS_LABEL else entry_id(r["label"]), "group": r["subset"]}
+        {"text": r["text"], "label": OOS_LABEL if r["label"] == OOS_LABEL else entry_id(r["label"]),
+         "group": r["subset"]}
         for r in _read_csv(source / "valid.csv")
     ]
     _write_set(outdir, entries, queries)

@@ -7,9 +7,10 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from tqdm import tqdm
 
@@ -87,7 +88,7 @@ class EvalReport:
         return "\n".join(lines)
 
 
-def _share(count: int, total: int) -> float:
+def _share(count: float, total: int) -> float:
     return count / total if total else 0.0
 
 
@@ -141,7 +142,7 @@ def evaluate(
     in_scope = Counter({name: 0 for name in IN_SCOPE_OUTCOMES})
     oos: dict[str, Counter] = {}
     ranks: list[int | None] = []
-    for query, hits in zip(queries, all_hits):
+    for query, hits in zip(queries, all_hits, strict=True):
         decision = decide(hits, config.thresholds)
         if query.label == OOS_LABEL:
             group = oos.setdefault(query.group or OOS_LABEL, Counter({name: 0 for name in OOS_OUTCOMES}))

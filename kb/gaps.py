@@ -8,8 +8,9 @@ the base model, so the desk can group questions that mean the same without loadi
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Literal
 
 import numpy as np
 import redis

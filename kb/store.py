@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import redis
 
@@ -117,7 +117,7 @@ class KBStore:
         """The current version of each entry (None for one that does not exist), in one round trip."""
         if not entry_ids:
             return {}
-        return dict(zip(entry_ids, map(_decode, self._redis.hmget(ENTRIES_KEY, entry_ids))))
+        return dict(zip(entry_ids, map(_decode, self._redis.hmget(ENTRIES_KEY, entry_ids)), strict=True))
 
     def count(self) -> int:
         """How many entries the store holds."""
@@ -156,7 +156,9 @@ class KBStore:
             pipe.hdel(ENTRIES_KEY, entry_id)
         return self._change_if(entry_id, expected, change)
 
-    def _change_if(self, entry_id: str, expected: str, change: Callable[[redis.client.Pipeline, bytes | None], None]) -> int:
+    def _change_if(
+        self, entry_id: str, expected: str, change: Callable[[redis.client.Pipeline, bytes | None], None]
+    ) -> int:
         # WATCH makes the check and the write one step: a write by anyone in between aborts it.
         with self._redis.pipeline(transaction=True) as pipe:
             try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from kb.entry import REQUIRED_FIELDS, Entry
 from kb.files import RawEntry
@@ -82,7 +82,8 @@ def validate(raw_entries: list[RawEntry], known_ids: Iterable[str] = ()) -> tupl
             key = " ".join(question.lower().split())
             other = seen_questions.setdefault(key, entry.id)
             if other != entry.id:
-                problems.append(Problem(raw.source, entry.id, f"question variant {question!r} is also used by entry '{other}'"))
+                why = f"question variant {question!r} is also used by entry '{other}'"
+                problems.append(Problem(raw.source, entry.id, why))
         entries.append(entry)
     existing = set(known_ids) | set(seen_ids)
     for entry in entries:

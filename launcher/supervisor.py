@@ -28,9 +28,10 @@ import sys
 import tempfile
 import time
 import xmlrpc.client
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from supervisor.xmlrpc import SupervisorTransport
 
@@ -56,13 +57,18 @@ class SupervisorError(RuntimeError):
     """supervisord could not be started or reached."""
 
 
+# Looked up once here, not in the forked child (die_with_parent runs as a preexec_fn): loading a library
+# between fork and exec can deadlock on a lock another thread held at the fork.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+
 def die_with_parent(sig: int = signal.SIGTERM) -> None:
     """Ask Linux to send `sig` to this process when its parent dies (no-op elsewhere).
 
     So `kill` of `make run` (or of a test run) still stops the stack instead of orphaning it.
     """
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
 
 
 def _quote(value: str) -> str:
@@ -139,12 +145,14 @@ class Supervisor:
         with (self.logs / "supervisord.out").open("ab") as sink:
             self._process = subprocess.Popen(
                 [str(SUPERVISORD), "-c", str(self.config)], env=dict(env), cwd=self.cwd,
-                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
+                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 -- one pre-resolved libc call, no Python locks
             )
         deadline = time.monotonic() + timeout
         while not self._answers():
             if self._process.poll() is not None:
-                raise SupervisorError(f"supervisord exited ({self._process.returncode}); see {self.logs}/supervisord.log")
+                raise SupervisorError(
+                    f"supervisord exited ({self._process.returncode}); see {self.logs}/supervisord.log")
             if time.monotonic() > deadline:
                 raise SupervisorError(f"supervisord did not answer within {timeout:.0f} s")
             time.sleep(0.1)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
-from typing import Callable, Iterable
 
 import redis
 
@@ -57,7 +57,7 @@ class Notice:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, raw: bytes | str) -> "Notice":
+    def from_json(cls, raw: bytes | str) -> Notice:
         data = json.loads(raw)
         return cls(**{**data, "categories": tuple(data["categories"])})
 
@@ -68,7 +68,8 @@ def notice_problems(text: str, hours: str) -> list[str]:
     if not text.strip():
         problems.append("Write what customers should know.")
     elif len(text) > MAX_TEXT_CHARS:
-        problems.append(f"Keep it to {MAX_TEXT_CHARS} characters (it has {len(text)}): customers read it in a chat bubble.")
+        problems.append(f"Keep it to {MAX_TEXT_CHARS} characters (it has {len(text)}): "
+                        "customers read it in a chat bubble.")
     try:
         number = float(hours)
     except ValueError:
@@ -150,7 +151,9 @@ class NoticeBoard:
         self._save(ended, now)
         return ended
 
-    def to_tell(self, conversation: str, categories: Callable[[], Iterable[str]], now: float | None = None) -> list[Notice]:
+    def to_tell(
+        self, conversation: str, categories: Callable[[], Iterable[str]], now: float | None = None
+    ) -> list[Notice]:
         """The active notices this conversation should hear now, each marked as told.
 
         `categories` gives the KB categories the reply is about; it is only called when a notice
@@ -170,11 +173,12 @@ class NoticeBoard:
             pipe.sadd(key, notice.id)
         pipe.expire(key, TOLD_TTL_SECONDS)
         added = pipe.execute()[:-1]
-        return [notice for notice, new in zip(wanted, added) if new]
+        return [notice for notice, new in zip(wanted, added, strict=True) if new]
 
     def _save(self, notice: Notice, now: float) -> None:
         """Write `notice` and forget notices ended long ago."""
-        stale = [n.id for n in map(Notice.from_json, self._redis.hvals(NOTICES_KEY)) if n.ends <= now - KEEP_ENDED_SECONDS]
+        stale = [n.id for n in map(Notice.from_json, self._redis.hvals(NOTICES_KEY))
+                 if n.ends <= now - KEEP_ENDED_SECONDS]
         pipe = self._redis.pipeline()
         pipe.hset(NOTICES_KEY, notice.id, notice.to_json())
         if stale:

@@ -10,9 +10,9 @@ What was meant for people is not left to the customer to repeat: a request for a
 details for a ticket, or a message for the agent who has the chat (or for whom the customer
 waits) is pushed as one JSON record onto the Redis list `handoff:actions_down`. The action server,
 once back, moves the records into its outage journal, whose replay opens the ticket with the
-whole conversation (handoff.outage_replay). Each record's `id` becomes its journal record's id, so a
-record journalled twice (a replica crashing mid take-over) is still applied once. The customer is told that plainly; if Redis is unreachable
-too, they get the apology alone.
+whole conversation (handoff.outage_replay). Each record's `id` becomes its journal record's id, so
+a record journalled twice (a replica crashing mid take-over) is still applied once. The customer is
+told that plainly; if Redis is unreachable too, they get the apology alone.
 
 Like the rest of rasa_ext this reads os.environ (the variables launcher.stack sets for endpoints.yml
 and the settings infra.settings defines), not infra.settings.
@@ -27,7 +27,7 @@ import logging
 import os
 import time
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import redis
 from rasa.core.actions import action as rasa_action
@@ -73,13 +73,13 @@ def _redis() -> redis.Redis:
     )
 
 
-def kept_for_people(tracker: DialogueStateTracker) -> Optional[Dict[str, Any]]:
+def kept_for_people(tracker: DialogueStateTracker) -> dict[str, Any] | None:
     """What the failed action was to hand to people, as a record for the action server; None if nothing."""
     message = tracker.latest_message
     text = (message.text if message else None) or ""
     intent = (message.intent or {}).get("name") if message else None
     state, ticket = tracker.get_slot("handoff_state"), tracker.get_slot("handoff_ticket")
-    record: Dict[str, Any] = {"id": uuid.uuid4().hex, "at": time.time(), "sender_id": tracker.sender_id}
+    record: dict[str, Any] = {"id": uuid.uuid4().hex, "at": time.time(), "sender_id": tracker.sender_id}
     # With its metadata, which holds the uncut text of a message cut for NLU (protocol.metadata.written).
     said = {"text": text, "metadata": (message.metadata if message else None) or {}}
     if ticket and state == "collecting_contact":
@@ -92,7 +92,7 @@ def kept_for_people(tracker: DialogueStateTracker) -> Optional[Dict[str, Any]]:
     return None
 
 
-def _told(record: Dict[str, Any]) -> List[Event]:
+def _told(record: dict[str, Any]) -> list[Event]:
     """What the customer is told once their record is kept (and the ticket slots for a new one)."""
     meta = {"error": "action_server_unavailable", "kept": record["op"]}
     if record["op"] == "open":
@@ -104,7 +104,7 @@ def _told(record: Dict[str, Any]) -> List[Event]:
     return [BotUttered(template.format(ticket=record["ticket"]), metadata=meta)]
 
 
-async def keep_or_apologise(tracker: DialogueStateTracker) -> List[Event]:
+async def keep_or_apologise(tracker: DialogueStateTracker) -> list[Event]:
     """Keep what was meant for people in Redis and say so; else (or with Redis down too) apologise."""
     record = kept_for_people(tracker)
     if record is not None:
@@ -120,7 +120,7 @@ async def keep_or_apologise(tracker: DialogueStateTracker) -> List[Event]:
 class ResilientRemoteAction(rasa_action.RemoteAction):
     """A RemoteAction that apologises instead of going silent when the action server fails."""
 
-    async def run(self, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Event]:
+    async def run(self, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Event]:
         try:
             return await asyncio.wait_for(
                 super().run(output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
@@ -48,7 +49,7 @@ ERROR_EVENT = "user_uttered_error"
 QUEUES = ConversationQueues()
 
 
-def _error(status: int, reason: str, headers: Optional[Dict[str, str]] = None, **extra: Any) -> HTTPResponse:
+def _error(status: int, reason: str, headers: dict[str, str] | None = None, **extra: Any) -> HTTPResponse:
     return response.json({"error": reason, **extra}, status=status, headers=headers)
 
 
@@ -58,7 +59,8 @@ def _unexpected(error: Exception) -> str:
     The last resort behind InputError: an input no rule foresaw (the way nested JSON once was)
     gets a 400 or ERROR_EVENT, never a 500 with a traceback or, over socket.io, no reply at all.
     """
-    logger.warning("Input checks failed on a request (%s: %.200r); refused as malformed", type(error).__name__, str(error))
+    logger.warning("Input checks failed on a request (%s: %.200r); refused as malformed",
+                   type(error).__name__, str(error))
     return "the message could not be read"
 
 
@@ -115,6 +117,7 @@ class RestInput(RasaRestInput):
         # Streamed so that the body can be refused after MAX_BODY_BYTES instead of read whole.
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
+            assert request.stream is not None  # a stream=True route
             request.stream.request_max_size = MAX_BODY_BYTES
             try:
                 await request.receive_body()
@@ -146,15 +149,16 @@ class SocketIOInput(RasaSocketIOInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = super().blueprint(on_new_message)
         sio = self.sio
+        assert sio is not None  # made by super().blueprint
         _bound_packets(webhook, sio)
 
-        async def refuse(sid: Text, error: Dict[str, Any]) -> Dict[str, Any]:
+        async def refuse(sid: str, error: dict[str, Any]) -> dict[str, Any]:
             await sio.emit(ERROR_EVENT, error, room=sid, namespace=self.namespace)
             return error
 
         decode_and_dispatch = sio.eio.handlers["message"]
 
-        async def readable_packets(eio_sid: Text, data: Any) -> None:
+        async def readable_packets(eio_sid: str, data: Any) -> None:
             # python-socketio lets a packet it can't decode or dispatch ("42[", "2[]", JSON nested
             # deeper than Python recurses...) out as a logged traceback, answering nothing. Event
             # handlers run as tasks of their own, so what is caught here is the packet's fault.
@@ -173,12 +177,12 @@ class SocketIOInput(RasaSocketIOInput):
         rasa_session_request = sio.handlers[self.namespace or "/"]["session_request"]
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, *args: Any) -> Optional[Dict[str, Any]]:
+        async def session_request(sid: str, *args: Any) -> dict[str, Any] | None:
             data = args[0] if len(args) == 1 else (None if not args else args)
             try:
                 if data is not None and not isinstance(data, dict):
                     raise InputError("the session request must be an object with `session_id` (or none)")
-                if (data or {}).get("session_id") is not None:
+                if data is not None and data.get("session_id") is not None:
                     text_field(data, "session_id")
             except InputError as error:
                 return await refuse(sid, {"error": str(error)})
@@ -186,7 +190,7 @@ class SocketIOInput(RasaSocketIOInput):
             return None
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, *args: Any) -> Dict[str, Any]:
+        async def handle_message(sid: str, *args: Any) -> dict[str, Any]:
             data = args[0] if len(args) == 1 else args  # a client may emit any number of arguments
             try:
                 if not isinstance(data, dict):

@@ -20,9 +20,10 @@ import json
 import os
 import secrets
 import socket
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional
+from typing import BinaryIO
 
 SUFFIX = ".jsonl"
 
@@ -44,8 +45,8 @@ class HeldJournal:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self._handle: Optional[BinaryIO] = None
-        self._path: Optional[Path] = None
+        self._handle: BinaryIO | None = None
+        self._path: Path | None = None
 
     def append(self, sender_id: str, tracker: str) -> None:
         """Append the newest version of a held conversation and force it to disk."""
@@ -83,7 +84,7 @@ class HeldJournal:
     def _journals(self) -> list[Path]:
         return sorted(self.directory.glob(f"held-*{SUFFIX}"))
 
-    def orphans(self) -> Iterator[Orphan]:
+    def orphans(self) -> Generator[Orphan, None, None]:  # a generator: closing() unlocks
         """Each journal whose process is gone, locked while the caller handles it (and until the
         next one is asked for). Journals of live processes are skipped."""
         if not self.directory.is_dir():
@@ -98,7 +99,7 @@ class HeldJournal:
                 yield Orphan(path, newest_versions(handle.read()))
 
 
-def _claim(path: Path) -> Optional[BinaryIO]:
+def _claim(path: Path) -> BinaryIO | None:
     """`path` opened and locked if its writer is gone and it is still there; else None."""
     try:
         handle = open(path, "rb")

@@ -27,8 +27,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from protocol.metadata import FULL_TEXT_KEY, MAX_FULL_TEXT_CHARS
 
@@ -156,7 +157,7 @@ def _rating(entities: Any) -> bool:
     if not isinstance(entities, dict) or not set(entities) <= {"score", "comment", "ticket"}:
         return False
     score, comment, ticket = entities.get("score"), entities.get("comment", ""), entities.get("ticket", "")
-    return (type(score) is int and 1 <= score <= 5  # noqa: E721 (a bool is not a score)
+    return (type(score) is int and 1 <= score <= 5
             and isinstance(comment, str) and len(comment) <= MAX_COMMENT_CHARS
             and isinstance(ticket, str) and (not ticket or bool(_TICKET.fullmatch(ticket))))
 

@@ -39,7 +39,7 @@ import os
 from collections import OrderedDict
 from contextlib import closing
 from pathlib import Path
-from typing import Any, List, Optional, Set, Text
+from typing import Any
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
@@ -71,14 +71,14 @@ class OutageLockStore(RedisLockStore):
         super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
         self._fallback = InMemoryLockStore()
 
-    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
         try:
             return super().get_lock(conversation_id)
         except RedisError as error:
             logger.warning("Redis unreachable, using an in-process lock for %s: %s", conversation_id, error)
             return self._fallback.get_lock(conversation_id)
 
-    def delete_lock(self, conversation_id: Text) -> None:
+    def delete_lock(self, conversation_id: str) -> None:
         self._fallback.conversation_locks.pop(conversation_id, None)
         try:
             super().delete_lock(conversation_id)
@@ -92,7 +92,7 @@ class OutageLockStore(RedisLockStore):
             self._fallback.save_lock(lock)
 
 
-def outage_events(held: DialogueStateTracker, stored: Optional[DialogueStateTracker]) -> List[Event]:
+def outage_events(held: DialogueStateTracker, stored: DialogueStateTracker | None) -> list[Event]:
     """The events of `held` that `stored` lacks, in order.
 
     A conversation that Redis could not even be read for was restarted in memory with a new
@@ -118,16 +118,16 @@ def _key(event: Event) -> str:
 class OutageTrackerStore(RedisTrackerStore):
     """Redis trackers, held in memory (and journalled) while Redis is unreachable, written back after."""
 
-    def __init__(self, domain: Any, host: Text = "localhost", **kwargs: Any) -> None:
+    def __init__(self, domain: Any, host: str = "localhost", **kwargs: Any) -> None:
         self._held = InMemoryTrackerStore(domain)
         self._journal = HeldJournal(JOURNAL_DIR)
         # Conversations last read from memory: their next save joins Redis's history as a held
         # one does (else a session restarted in memory would reset the slots Redis kept).
-        self._from_memory: Set[Text] = set()
-        self._watcher: Optional[asyncio.Task] = None
+        self._from_memory: set[str] = set()
+        self._watcher: asyncio.Task | None = None
         # The last version saved of the most recent conversations (serialised), so one that
         # Redis cannot be read for during an outage goes on from where it was, not afresh.
-        self._recent: OrderedDict[Text, Text] = OrderedDict()
+        self._recent: OrderedDict[str, str] = OrderedDict()
         self._recent_bytes = 0
         super().__init__(domain, host=host, **kwargs)
 
@@ -136,7 +136,7 @@ class OutageTrackerStore(RedisTrackerStore):
         return self._domain
 
     @domain.setter
-    def domain(self, domain: Optional[Domain]) -> None:
+    def domain(self, domain: Domain | None) -> None:
         # Rasa sets the domain after loading the model; the held trackers need its slots too
         # (else the slots set during the outage, such as an open ticket, are dropped).
         self._domain = self._held.domain = domain or Domain.empty()
@@ -190,7 +190,7 @@ class OutageTrackerStore(RedisTrackerStore):
             self._held.store.pop(sender_id, None)
         self._journal.clear()
 
-    def _deserialise_held(self, sender_id: Text, serialised: Text) -> Optional[DialogueStateTracker]:
+    def _deserialise_held(self, sender_id: str, serialised: str) -> DialogueStateTracker | None:
         try:
             return self.deserialise_tracker(sender_id, serialised)
         except (ValueError, TypeError, KeyError) as error:
@@ -204,7 +204,7 @@ class OutageTrackerStore(RedisTrackerStore):
         if self._held.store or self._journal.has_others():
             await self._catch_up()
 
-    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+    async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         sender_id = tracker.sender_id
         try:
             await self._catch_up_if_needed()
@@ -235,13 +235,13 @@ class OutageTrackerStore(RedisTrackerStore):
         while self._recent_bytes > RECENT_BYTES:
             self._recent_bytes -= len(self._recent.popitem(last=False)[1])
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         return await self._read(sender_id, fetch_all_sessions=False)
 
-    async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         return await self._read(sender_id, fetch_all_sessions=True)
 
-    async def _read(self, sender_id: Text, fetch_all_sessions: bool) -> Optional[DialogueStateTracker]:
+    async def _read(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
         try:
             await self._catch_up_if_needed()
             return await self._retrieve(sender_id, fetch_all_sessions)
@@ -254,7 +254,7 @@ class OutageTrackerStore(RedisTrackerStore):
             return await self._held.retrieve_full_tracker(sender_id)
         return await self._held.retrieve(sender_id)
 
-    async def _merge_into_redis(self, sender_id: Text, held: DialogueStateTracker) -> DialogueStateTracker:
+    async def _merge_into_redis(self, sender_id: str, held: DialogueStateTracker) -> DialogueStateTracker:
         """Append what was held during the outage to the history in Redis; returns the result."""
         stored = await self._retrieve(sender_id, fetch_all_sessions=True)
         merged = stored or DialogueStateTracker(sender_id, self.domain.slots)

@@ -49,7 +49,7 @@ async def parse_texts(model: str, texts: list[str]) -> list[dict[str, Any]]:
     for start in range(0, len(texts), BATCH_SIZE):
         batch = texts[start : start + BATCH_SIZE]
         parsed = await asyncio.gather(*(agent.parse_message(text) for text in batch))
-        for text, data in zip(batch, parsed):
+        for text, data in zip(batch, parsed, strict=True):
             intent = data.get("intent") or {}
             results.append(
                 {"text": text, "intent": intent.get("name"), "confidence": intent.get("confidence")}

@@ -8,8 +8,8 @@ helped: those customers just left).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from customers.contacts import Contact
 

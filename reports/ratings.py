@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 import redis
 
@@ -80,7 +81,8 @@ class FeedbackLog:
         if not self._redis.set(rated_key(kind, chat), 1, nx=True, ex=RATED_TTL_SECONDS):
             return False
         fields = {
-            "chat": hashed_conversation(chat), "kind": kind, "score": score, "comment": mask_personal(comment[:MAX_COMMENT_CHARS]), "at": time.time(),
+            "chat": hashed_conversation(chat), "kind": kind, "score": score,
+            "comment": mask_personal(comment[:MAX_COMMENT_CHARS]), "at": time.time(),
             "questions": json.dumps([mask_personal(q) for q in questions]), "entries": json.dumps(list(entries)),
             "ticket": ticket, "agent": agent,
         }

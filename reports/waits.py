@@ -10,8 +10,8 @@ counted apart: their wait is for a reply, not for someone to take a chat.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from handoff.records import PRIORITY_NAMES, RESPONSE_TARGET, TICKET_RESPONSE_TARGET, Handoff
 
