@@ -12,14 +12,20 @@ A conversation is indexed under every identity it had, in two kinds that are nev
   conversations erasure must reach; never anything told to the customer.
 
 Records and indexes expire after 90 days, so the history stays bounded.
+
+Keys (built only here):
+    contact:{sender}         a conversation's record (JSON)
+    contacts:by:{identity}   sorted set: the conversations indexed under an identity, by last update
+    contacts:started         sorted set: every conversation by when it started, for the report
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 import redis
 
@@ -111,6 +117,11 @@ class ContactHistory:
         """The Redis key of a conversation's contact record."""
         return f"contact:{sender_id}"
 
+    @staticmethod
+    def index_key(identity: str) -> str:
+        """The Redis key of the conversations indexed under `identity` (an identity_key)."""
+        return f"contacts:by:{identity}"
+
     def get(self, sender_id: str) -> Contact | None:
         raw = self._redis.get(self.key(sender_id))
         return Contact(**json.loads(raw)) if raw else None
@@ -147,17 +158,20 @@ class ContactHistory:
         """Other conversations of the same customer started after `since`, oldest first."""
         senders: set[str] = set()
         for key in identity_keys:
-            senders.update(s.decode() for s in self._redis.zrangebyscore(f"contacts:by:{key}", since, "+inf"))
+            senders.update(s.decode() for s in self._redis.zrangebyscore(self.index_key(key), since, "+inf"))
         senders.discard(exclude)
         found = [c for c in map(self.get, sorted(senders)) if c]
         return sorted(found, key=lambda c: c.started_at)
 
-    def earlier_for_staff(self, customer: dict[str, Any], since: float, exclude: str) -> tuple[list[Contact], list[Contact]]:
+    def earlier_for_staff(
+        self, customer: dict[str, Any], since: float, exclude: str
+    ) -> tuple[list[Contact], list[Contact]]:
         """For the agent: the customer's earlier conversations (a verified identity in common),
         and those that are only possibly theirs (nothing in common but an unverified identity)."""
         sure = self.earlier(verified_identities(customer), since, exclude)
         known = {c.sender_id for c in sure}
-        possible = [c for c in self.earlier(every_form(identities(customer)), since, exclude) if c.sender_id not in known]
+        possible = [c for c in self.earlier(every_form(identities(customer)), since, exclude)
+                    if c.sender_id not in known]
         return sure, possible
 
     def started_since(self, when: float) -> list[Contact]:
@@ -171,7 +185,7 @@ class ContactHistory:
         oldest = time.time() - RETENTION_SECONDS
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self.key(contact.sender_id), json.dumps(asdict(contact)), ex=RETENTION_SECONDS)
-        for index in (STARTED_KEY, *(f"contacts:by:{key}" for key in contact.identities)):
+        for index in (STARTED_KEY, *(self.index_key(key) for key in contact.identities)):
             pipe.zadd(index, {contact.sender_id: contact.started_at})
             pipe.zremrangebyscore(index, "-inf", oldest)
             pipe.expire(index, RETENTION_SECONDS)

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import redis
 
 from customers.contacts import RETENTION_SECONDS
-from handoff.records import (
-    RESPONSE_TARGET, TICKET_RESPONSE_TARGET, Handoff, Line, State,
-)
+from handoff.records import RESPONSE_TARGET, TICKET_RESPONSE_TARGET, Handoff, Line, State
 from handoff.summary import Summary
 
 QUEUE_KEY = "handoff:queue"
@@ -83,8 +82,13 @@ class HandoffQueue:
 
     @staticmethod
     def key(ticket: str) -> str:
-        """The Redis key of a handoff's record (its transcript is this key + ":log")."""
+        """The Redis key of a handoff's record."""
         return f"handoff:{ticket}"
+
+    @staticmethod
+    def log_key(ticket: str) -> str:
+        """The Redis key of a handoff's transcript."""
+        return f"handoff:{ticket}:log"
 
     def create(
         self, transcript: Iterable[Line], as_ticket: bool = False, ticket: str = "",
@@ -106,7 +110,7 @@ class HandoffQueue:
         pipe.hset(self.key(handoff.ticket), mapping={k: json.dumps(v) for k, v in handoff.to_dict().items()})
         lines = [json.dumps(line.to_dict()) for line in transcript]
         if lines:
-            pipe.rpush(self.key(handoff.ticket) + ":log", *lines)
+            pipe.rpush(self.log_key(handoff.ticket), *lines)
         pipe.zadd(ALL_KEY, {handoff.ticket: now})
         if as_ticket:
             pipe.zadd(TICKETS_KEY, {handoff.ticket: now})
@@ -148,7 +152,7 @@ class HandoffQueue:
         for ticket in tickets:
             pipe.hgetall(self.key(ticket))
         raws = pipe.execute()
-        expired = [ticket for ticket, raw in zip(tickets, raws) if not raw]
+        expired = [ticket for ticket, raw in zip(tickets, raws, strict=True) if not raw]
         if expired:
             self._redis.zrem(ALL_KEY, *expired)
         return [_parse(raw) for raw in raws if raw]
@@ -164,7 +168,8 @@ class HandoffQueue:
 
     def claim(self, ticket: str, agent: str) -> bool:
         """Assign a waiting handoff to `agent`; False if someone else got it first."""
-        won = bool(self._claim(keys=[QUEUE_KEY, self.key(ticket)], args=[ticket, json.dumps(agent), json.dumps(time.time())]))
+        args = [ticket, json.dumps(agent), json.dumps(time.time())]
+        won = bool(self._claim(keys=[QUEUE_KEY, self.key(ticket)], args=args))
         if won:
             self._redis.zrem(TICKETS_KEY, ticket)
             self._publish(ticket, "claimed")
@@ -202,7 +207,7 @@ class HandoffQueue:
         if handoff:
             pipe.delete(sender_key(handoff.sender_id))
         pipe.expire(self.key(ticket), CLOSED_RETENTION_SECONDS)
-        pipe.expire(self.key(ticket) + ":log", CLOSED_RETENTION_SECONDS)
+        pipe.expire(self.log_key(ticket), CLOSED_RETENTION_SECONDS)
         pipe.execute()
         self._publish(ticket, state)
 
@@ -214,13 +219,13 @@ class HandoffQueue:
         """Add a transcript line and push it to whoever watches the conversation."""
         data = json.dumps(line.to_dict())
         pipe = self._redis.pipeline(transaction=False)
-        pipe.rpush(self.key(ticket) + ":log", data)
+        pipe.rpush(self.log_key(ticket), data)
         pipe.publish(conversation_channel(ticket), data)
         pipe.execute()
 
     def transcript(self, ticket: str) -> list[Line]:
         """Every line of the handoff's transcript, oldest first."""
-        return [Line(**json.loads(raw)) for raw in self._redis.lrange(self.key(ticket) + ":log", 0, -1)]
+        return [Line(**json.loads(raw)) for raw in self._redis.lrange(self.log_key(ticket), 0, -1)]
 
     def _publish(self, ticket: str, kind: str) -> None:
         self._redis.publish(EVENTS_CHANNEL, json.dumps({"type": kind, "ticket": ticket}))

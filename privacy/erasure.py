@@ -14,21 +14,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import redis
 
 from customers.contacts import STARTED_KEY, ContactHistory, every_form, identity_key
 from customers.facts import hashed_conversation
 from customers.flags import flag_key
-from reports.ratings import FEEDBACK_KEY, rated_key
 from handoff.queue import ALL_KEY, OPEN_STATES, QUEUE_KEY, TICKETS_KEY, HandoffQueue, sender_key
 from handoff.turns import TurnLog
 from kb.gaps import GAPS_KEY, per_conversation_key
 from notices.board import told_key
+from reports.ratings import FEEDBACK_KEY, rated_key
 
-TRACKER_PREFIX = "tracker:tracker:"  # endpoints.yml key_prefix "tracker" + Rasa's own "tracker:"
+# The one key named here: Rasa owns the tracker (endpoints.yml key_prefix "tracker" + Rasa's own "tracker:").
+# Every other key comes from the module that owns the data.
+TRACKER_PREFIX = "tracker:tracker:"
 
 
 @dataclass
@@ -58,7 +60,7 @@ def erase_customer(client: redis.Redis, identity_keys: Iterable[str], dry_run: b
     (each looked up both as verified and as unverified)."""
     identity_keys = every_form(identity_keys)
     history, queue = ContactHistory(client), HandoffQueue(client)
-    senders = sorted({s.decode() for key in identity_keys for s in client.zrange(f"contacts:by:{key}", 0, -1)})
+    senders = sorted({s.decode() for key in identity_keys for s in client.zrange(history.index_key(key), 0, -1)})
     contacts = [c for c in map(history.get, senders) if c]
     # A conversation's ticket is in its contact record; an open one also under its sender.
     tickets = {c.ticket for c in contacts if c.ticket} | {h.ticket for h in map(queue.open_for, senders) if h}
@@ -71,19 +73,19 @@ def erase_customer(client: redis.Redis, identity_keys: Iterable[str], dry_run: b
     rating_ids = _stream_ids(client, FEEDBACK_KEY, {"chat": hashes | {hashed_conversation(t) for t in result.tickets},
                                                      "ticket": set(result.tickets)})
     gap_ids = _stream_ids(client, GAPS_KEY, {"conversation": hashes})
-    keys = [flag_key(key) for key in identity_keys] + [f"contacts:by:{key}" for key in identity_keys]
+    keys = [flag_key(key) for key in identity_keys] + [history.index_key(key) for key in identity_keys]
     for sender in senders:
         keys += [f"{TRACKER_PREFIX}{sender}", ContactHistory.key(sender), TurnLog.key(sender), sender_key(sender),
                  told_key(sender), rated_key("bot", sender), per_conversation_key(hashed_conversation(sender))]
     for ticket in result.tickets:
-        keys += [HandoffQueue.key(ticket), HandoffQueue.key(ticket) + ":log", rated_key("agent", ticket)]
+        keys += [HandoffQueue.key(ticket), HandoffQueue.log_key(ticket), rated_key("agent", ticket)]
     pipe = client.pipeline(transaction=True)
     pipe.delete(*keys)
     if senders:
         pipe.zrem(STARTED_KEY, *senders)
         for contact in contacts:  # the other identities these conversations were indexed under
             for key in contact.identities:
-                pipe.zrem(f"contacts:by:{key}", contact.sender_id)
+                pipe.zrem(history.index_key(key), contact.sender_id)
     if result.tickets:
         for index in (ALL_KEY, QUEUE_KEY, TICKETS_KEY):
             pipe.zrem(index, *result.tickets)
