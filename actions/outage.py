@@ -1,5 +1,5 @@
-"""The action server's outage replay: handoff.outage_replay bound to this process's Redis,
-journal, knowledge base and settings, run by a background thread (actions.server)."""
+"""The action server's outage replay: conversation.outage.replay on this process's services,
+run every few seconds by a background thread (actions.server)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,15 @@ from typing import Any
 
 import redis
 
-from actions.runtime import knowledge_base, outage_journal, redis_client, secret, settings
+from actions.runtime import outage_journal, secret, services, settings
+from conversation.outage import apply_journal_record, replay
 from handoff import outage_replay
 from kb.service import KnowledgeBase
-from reports.ratings import FeedbackLog
 
 
 def apply_record(client: redis.Redis, kb: KnowledgeBase, record: dict[str, Any]) -> None:
-    """Replay one journal record into Redis (handoff.outage_replay.apply_record); ratings go to the report."""
-    def keep_rating(rating: dict[str, Any]) -> None:
-        FeedbackLog(client).record(**rating)
-
-    outage_replay.apply_record(client, kb, record, settings().repeat_window_days, keep_rating)
+    """Replay one journal record into Redis, with this server's repeat window."""
+    apply_journal_record(client, kb, record, settings().repeat_window_days)
 
 
 def take_over_actions_down(client: redis.Redis) -> int:
@@ -28,10 +25,7 @@ def take_over_actions_down(client: redis.Redis) -> int:
 
 def replay_journal() -> int:
     """Take over what Rasa kept, then replay the journal into Redis; 0 while Redis is down."""
-    client = redis_client()
-    return outage_replay.replay_journal(
-        client, outage_journal(), secret(), lambda record: apply_record(client, knowledge_base(), record),
-    )
+    return replay(services())
 
 
 def journal_replayer() -> outage_replay.JournalReplayer:

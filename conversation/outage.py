@@ -5,7 +5,8 @@ The customer is told plainly, and nothing they type is lost: Rasa holds the conv
 (handoff.journal). A customer who wants a person, or is too upset or threatening legal action
 to wait, gets a ticket reference at once and is asked for their contact details, as when no
 agent is online. Messages for an agent and ratings given during the outage are journalled too;
-handoff.outage_replay brings it all into the queue once Redis answers again.
+`replay` brings it all into the queue (handoff.outage_replay) and the ratings into the report
+once Redis answers again.
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ import asyncio
 import logging
 from typing import Any
 
+import redis
+
 from conversation import replies
 from conversation.context import Services, TurnInput, TurnResult
 from customers.profile import customer_after
 from detection import Reason
+from handoff import outage_replay
 from handoff.journal import Op, OutageJournal, new_reference
 from handoff.outage_tickets import PRESSED_REASON, HeldConversation, judge_alone, ticket_data
 from handoff.records import Line
+from kb.service import KnowledgeBase
+from reports.ratings import FeedbackLog
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +79,22 @@ async def take_outage_ticket(turn: TurnInput, services: Services, reasons: list[
         return TurnResult([{"text": replies.OUTAGE_NO_TICKET}], {})
     slots = {"customer": conversation.customer, "handoff_ticket": ticket, "handoff_state": "collecting_contact"}
     return TurnResult(replies.ticket_taken(ticket, NO_PERSON_NOW), slots, outcome="handoff")
+
+
+def apply_journal_record(
+    client: redis.Redis, kb: KnowledgeBase, record: dict[str, Any], repeat_window_days: float,
+) -> None:
+    """Replay one journal record (handoff.outage_replay.apply_record); a rating goes to the report."""
+    def keep_rating(rating: dict[str, Any]) -> None:
+        FeedbackLog(client).record(**rating)
+
+    outage_replay.apply_record(client, kb, record, repeat_window_days, keep_rating)
+
+
+def replay(services: Services) -> int:
+    """Take over what Rasa kept while the action server was down, then replay the journal; 0
+    while Redis is down. Blocking: run it in a thread (outage_replay.JournalReplayer)."""
+    def apply(record: dict[str, Any]) -> None:
+        apply_journal_record(services.redis, services.knowledge_base, record, services.settings.repeat_window_days)
+
+    return outage_replay.replay_journal(services.redis, services.journal, services.identity_secret, apply)

@@ -79,7 +79,7 @@ def glad(related: Entry | None) -> list[Message]:
 
 def kb_unavailable() -> list[Message]:
     """The store (Redis) cannot be reached: no answers and no live queue, but a message for the
-    team can still be left (actions.outage takes it as a ticket in the local journal)."""
+    team can still be left (conversation.outage takes it as a ticket in the local journal)."""
     return [{
         "text": "I'm sorry, I can't reach our help centre right now, so I can't look that up. "
                 "Your message is saved; please try again in a few minutes, or leave a message "
