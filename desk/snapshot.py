@@ -55,5 +55,6 @@ def queue_snapshot(services: Services, user: User) -> dict[str, Any]:
     if supervisor:
         snapshot["others"] = [card(h, names) for h in assigned if h.agent != user.name]
         counts = {k.decode(): int(v) for k, v in services.redis.hgetall(SUMMARY_RATINGS_KEY).items()}
-        snapshot["summary_ratings"] = [{"label": label, "count": counts.get(key, 0)} for key, label in SUMMARY_RATINGS.items()]
+        snapshot["summary_ratings"] = [{"label": label, "count": counts.get(key, 0)}
+                                       for key, label in SUMMARY_RATINGS.items()]
     return snapshot

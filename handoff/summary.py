@@ -155,7 +155,8 @@ class Summary:
                           for r in data.get("reasons") or []),
             added=tuple(map(str, data.get("added") or [])),
             trend=tuple(map(str, data.get("trend") or [])),
-            suggested=tuple(Suggestion(str(s.get("id", "")), str(s.get("title", ""))) for s in data.get("suggested") or []),
+            suggested=tuple(Suggestion(str(s.get("id", "")), str(s.get("title", "")))
+                            for s in data.get("suggested") or []),
             earlier=_lines(data.get("earlier")),
             possible=_lines(data.get("possible")),
         )
@@ -192,7 +193,8 @@ def _facts(facts: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
 def build_summary(data: SummaryInput, now: float | None = None) -> Summary:
     """The summary of a conversation being handed to people."""
     now = now or time.time()
-    problem_turns = [t for t in data.turns if t.outcome in PROBLEM_OUTCOMES and t.text.strip() and not t.text.startswith("/")]
+    problem_turns = [t for t in data.turns
+                     if t.outcome in PROBLEM_OUTCOMES and t.text.strip() and not t.text.startswith("/")]
     first = problem_turns[0].text if problem_turns else (data.turns[0].text if data.turns else "")
     facts: dict[str, list[str]] = {}
     for turn in data.turns:

@@ -8,7 +8,8 @@ from starlette.testclient import TestClient
 def test_an_agent_gets_the_ticket_as_plain_text_linked_from_the_page(client_for, make_handoff):
     ticket = make_handoff("kim", as_ticket=True, text="my parcel <b>never</b> came", contact_details="07700 900123")
     alice = client_for("alice")
-    assert f'href="/desk/conversations/{ticket.ticket}/ticket.txt"' in alice.get(f"/desk/conversations/{ticket.ticket}").text
+    page = alice.get(f"/desk/conversations/{ticket.ticket}").text
+    assert f'href="/desk/conversations/{ticket.ticket}/ticket.txt"' in page
     response = alice.get(f"/desk/conversations/{ticket.ticket}/ticket.txt")
     assert response.status_code == 200 and response.headers["content-type"] == "text/plain; charset=utf-8"
     assert response.headers["cache-control"] == "no-store" and response.headers["x-content-type-options"] == "nosniff"

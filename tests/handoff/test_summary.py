@@ -65,7 +65,8 @@ def _sams_summary() -> Summary:
     return build_summary(SummaryInput(
         {"name": "Sam", "email": "sam@example.com", "id": "C1", "verified": True}, turns, earlier,
         [{"kind": "tone", "detail": "shouting", "quote": "NOW"}],
-        {"refund-timing": ("How long does a refund take?", "refunds"), "refund-missing": ("Refund not received", "refunds")},
+        {"refund-timing": ("How long does a refund take?", "refunds"),
+         "refund-missing": ("Refund not received", "refunds")},
         ["refund-missing"],
     ))
 
@@ -103,4 +104,5 @@ def test_a_handoff_stored_by_an_older_version_still_loads(redis_client):
     assert (summary.category, summary.kind, summary.added, summary.possible) == ("general", "enquiry", (), ())
     assert summary.reasons == (QuotedReason("human_request", "asks for a person", "a human"),)
     assert add_to_summary(summary, "order MM-1").added == ("order MM-1",)
-    assert Summary.from_dict({}) == Summary() and Summary.from_dict({"category": "payments"}).category_label == "payments"
+    assert Summary.from_dict({}) == Summary()
+    assert Summary.from_dict({"category": "payments"}).category_label == "payments"

@@ -11,7 +11,8 @@ from handoff.summary_views import for_desk_page, for_queue_card, for_ticket_emai
 from handoff.turns import TurnRecord
 
 DAY = 86400
-TITLES = {"refund-timing": ("How long does a refund take?", "refunds"), "refund-missing": ("Refund not received", "refunds")}
+TITLES = {"refund-timing": ("How long does a refund take?", "refunds"),
+          "refund-missing": ("Refund not received", "refunds")}
 
 
 def sams_summary(verified: bool = True) -> Summary:
@@ -47,8 +48,9 @@ def test_the_widget_reads_back_what_the_customer_told_and_nothing_internal():
 
 
 def test_the_widget_text_of_a_calm_first_contact_is_two_lines():
-    summary = build_summary(SummaryInput({}, [TurnRecord("can I pay by invoice?", "kb_question", "dont_know")], [],
-                                         [{"kind": "human_request", "detail": "asks for a person", "quote": ""}], {}))
+    turns = [TurnRecord("can I pay by invoice?", "kb_question", "dont_know")]
+    reasons = [{"kind": "human_request", "detail": "asks for a person", "quote": ""}]
+    summary = build_summary(SummaryInput({}, turns, [], reasons, {}))
     assert for_widget(summary) == ("Unknown customer, first contact\n"
                                    "Customer asking: “can I pay by invoice?” [general / enquiry]\n"
                                    "Handed off: asks for a person")
@@ -71,7 +73,8 @@ def test_a_queue_card_names_the_customer_and_the_bare_category():
     card = for_queue_card(sams_summary(verified=False))
     assert (card.customer, card.unverified, card.category) == ("Sam", True, "refunds")
     assert card.issue.startswith("Upset customer asking: “where is my refund")
-    assert for_queue_card(Summary()) == for_queue_card(Summary.from_dict({})) and for_queue_card(Summary()).customer == ""
+    assert for_queue_card(Summary()) == for_queue_card(Summary.from_dict({}))
+    assert for_queue_card(Summary()).customer == ""
 
 
 def test_the_ticket_email_is_the_teams_plain_text_copy_of_a_stored_ticket(redis_client):
