@@ -196,7 +196,9 @@
     const who = line.name || WHO[line.who] || line.who;
     return el('li', { class: `line ${line.who}` },
       el('span', { class: 'meta' }, who ? `${who} · ${time}` : time),
-      el('span', { class: 'text' }, line.text));
+      // The bot's answers as the customer saw them (the widget's Markdown, built as DOM nodes,
+      // never HTML); what people wrote stays text.
+      el('span', { class: 'text' }, line.who === 'bot' ? window.supportMarkdown(line.text) : line.text));
   }
 
   function conversation(root) {

@@ -15,6 +15,53 @@
  */
 (() => {
   'use strict';
+  // --- DOM helpers: children are nodes or strings (strings become text nodes, never HTML) ---
+  const el = (tag, attrs = {}, ...kids) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    e.append(...kids);
+    return e;
+  };
+  const link = (text, href) => el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, text);
+
+  // Light Markdown for the bot: [text](http… or mailto:…), bare http(s) URLs, **bold**, *italic* / _italic_.
+  const INLINE = /\[([^\]\n]+)\]\((https?:\/\/[^\s()]+|mailto:[^\s()]+)\)|\*\*([^*]+)\*\*|\*([^*\s][^*]*)\*|\b_([^_]+)_\b|(https?:\/\/[^\s<>()]*[^\s<>().,;:!?'"])/gi;
+  const inline = (s) => {
+    const f = document.createDocumentFragment();
+    let last = 0;
+    for (const m of s.matchAll(INLINE)) {
+      f.append(s.slice(last, m.index));
+      if (m[2] || m[6]) f.append(link(m[1] || m[6], m[2] || m[6]));
+      else f.append(el(m[3] ? 'strong' : 'em', {}, inline(m[3] || m[4] || m[5])));
+      last = m.index + m[0].length;
+    }
+    f.append(s.slice(last));
+    return f;
+  };
+  const BULLET = /^\s*[-*•]\s+(.*)$/;
+  const markdown = (text) => {
+    const f = document.createDocumentFragment();
+    let list = null;
+    text.split('\n').forEach((line, i) => {
+      const bullet = BULLET.exec(line);
+      if (bullet) {
+        if (!list) f.append((list = el('ul')));
+        list.append(el('li', {}, inline(bullet[1])));
+        return;
+      }
+      if (i && !list) f.append(el('br'));
+      list = null;
+      f.append(inline(line));
+    });
+    return f;
+  };
+
+  // The agent desk loads this file with data-markdown-only for `markdown` alone, so agents see the
+  // bot's answers exactly as customers did, from this one renderer; no widget is made then.
+  if (document.currentScript && document.currentScript.hasAttribute('data-markdown-only')) {
+    window.supportMarkdown = markdown;
+    return;
+  }
   if (window.supportWidgetLoaded) return; // the tag was pasted twice
   window.supportWidgetLoaded = true;
 
@@ -84,47 +131,6 @@
     save('who', who);
   }
   if (!load('browser')) save('browser', rid());
-
-  // --- DOM helpers: children are nodes or strings (strings become text nodes, never HTML) ---
-  const el = (tag, attrs = {}, ...kids) => {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-    e.append(...kids);
-    return e;
-  };
-  const link = (text, href) => el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, text);
-
-  // Light Markdown for the bot: [text](http…), bare http(s) URLs, **bold**, *italic* / _italic_.
-  const INLINE = /\[([^\]\n]+)\]\((https?:\/\/[^\s()]+)\)|\*\*([^*]+)\*\*|\*([^*\s][^*]*)\*|\b_([^_]+)_\b|(https?:\/\/[^\s<>()]*[^\s<>().,;:!?'"])/gi;
-  const inline = (s) => {
-    const f = document.createDocumentFragment();
-    let last = 0;
-    for (const m of s.matchAll(INLINE)) {
-      f.append(s.slice(last, m.index));
-      if (m[2] || m[6]) f.append(link(m[1] || m[6], m[2] || m[6]));
-      else f.append(el(m[3] ? 'strong' : 'em', {}, inline(m[3] || m[4] || m[5])));
-      last = m.index + m[0].length;
-    }
-    f.append(s.slice(last));
-    return f;
-  };
-  const BULLET = /^\s*[-*•]\s+(.*)$/;
-  const markdown = (text) => {
-    const f = document.createDocumentFragment();
-    let list = null;
-    text.split('\n').forEach((line, i) => {
-      const bullet = BULLET.exec(line);
-      if (bullet) {
-        if (!list) f.append((list = el('ul')));
-        list.append(el('li', {}, inline(bullet[1])));
-        return;
-      }
-      if (i && !list) f.append(el('br'));
-      list = null;
-      f.append(inline(line));
-    });
-    return f;
-  };
 
   // --- the skeleton (a constant: nothing from the config or the conversation goes in as HTML) ---
   const ICON_CHAT = '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>';
