@@ -4,8 +4,9 @@
     outage       (instead of all below, when Redis is unreachable) conversation.outage
     check input  empty, unreadable, too long or non-Latin text gets a plain reply
     decide       abuse: a warning, then the end of the chat; a request for a person, a legal
-                 threat or high frustration: a handoff; rising frustration: one apology first
-    reply        the action's own reply (a Responder: kb_reply, small_talk, ticket_status, ...)
+                 threat or high frustration: a handoff
+    reply        else the action's own reply (a Responder: kb_reply, small_talk, ticket_status,
+                 ...), after one apology and a restatement when frustration is rising
     notices      service notices the conversation has not heard go in front of the reply
     record       the turn log, the contact history, and a waiting handoff's transcript
 
@@ -46,7 +47,7 @@ async def take_turn(turn: TurnInput, respond: Responder, services: Services) -> 
         context = await asyncio.to_thread(assess_turn, turn, services)
     except RedisError:
         return await outage_turn(turn, services)
-    reply = check_input(context) or await decide(context, respond)
+    reply = check_input(context) or await decide(context) or await reply_to(context, respond)
     if reply.outcome != ENDED:
         await tell_notices(context, reply)
     try:
@@ -76,8 +77,8 @@ def check_input(context: TurnContext) -> Reply | None:
     return Reply()
 
 
-async def decide(context: TurnContext, respond: Responder) -> Reply:
-    """Abuse, a handoff, or the reply (after one apology when frustration is rising)."""
+async def decide(context: TurnContext) -> Reply | None:
+    """Abuse or a handoff; None when the action's own reply is wanted."""
     assessment = context.assessment
     if assessment.abusive:
         await asyncio.to_thread(
@@ -90,12 +91,18 @@ async def decide(context: TurnContext, respond: Responder) -> Reply:
         return Reply(outcome=ENDED, paused=True)
     if assessment.hand_off:
         return await start_handoff(context)
-    if assessment.level == "rising" and not context.input.slot("apologised"):
+    return None
+
+
+async def reply_to(context: TurnContext, respond: Responder) -> Reply:
+    """The action's own reply; rising frustration is acknowledged first, once per conversation."""
+    apologise = context.assessment.level == "rising" and not context.input.slot("apologised")
+    if apologise:
         context.say([replies.acknowledge(restated(context))])
-        reply = await respond(context)
+    reply = await respond(context)
+    if apologise:
         reply.slots["apologised"] = True
-        return reply
-    return await respond(context)
+    return reply
 
 
 def restated(context: TurnContext) -> str:

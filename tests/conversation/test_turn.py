@@ -97,3 +97,14 @@ def test_with_redis_down_the_outage_step_answers_instead(redis_down: Services) -
     assert ticket.slots["handoff_state"] == "collecting_contact"
     [record] = redis_down.journal.records()
     assert record["op"] == "open" and record["ticket"] == ticket.slots["handoff_ticket"]
+
+
+def test_rising_frustration_is_acknowledged_once_before_the_reply(services: Services) -> None:
+    upset = message("this is annoying, where is my refund", "ask")
+    result = run(take_turn(upset, nothing, services))
+    said = texts(result.messages)
+    assert said[0].startswith("I'm sorry this has been frustrating.") and said[1] == "(the action's reply)"
+    assert result.slots["apologised"] is True
+    again = run(take_turn(message("this is annoying, where is my refund", "ask", "s2", slots={"apologised": True}),
+                          nothing, services))
+    assert texts(again.messages)[-1] == "(the action's reply)" and "apologised" not in again.slots
