@@ -33,7 +33,8 @@ def test_an_agent_sees_the_bots_markdown_rendered_and_the_customers_text_as_type
     assert handoff is not None, asked
     page.goto(f"{running_stack.desk_url}/desk/conversations/{handoff.ticket}")
     # The shop's help pages are not on this machine: the browser is given one, so the link can be followed.
-    page.context.route(f"{MY_ORDERS}*", lambda route: route.fulfill(body="<title>My orders</title>", content_type="text/html"))
+    page.context.route(f"{MY_ORDERS}*",
+                       lambda route: route.fulfill(body="<title>My orders</title>", content_type="text/html"))
 
     answer = page.locator("#transcript .line.bot .text", has_text="Not dispatched yet")
     expect(answer.locator("strong", has_text="Not dispatched yet:")).to_be_visible(timeout=30_000)

@@ -4,8 +4,8 @@ KnowledgeBase over Redis, loaded from kb/content as the stack loads it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import redis
