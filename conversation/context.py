@@ -62,8 +62,10 @@ class TurnInput:
         return self.slots.get(name)
 
     def entity(self, name: str) -> Any:
-        """The first value of the entity `name` in the message, or None."""
-        return next((e.get("value") for e in self.latest.get("entities") or [] if e.get("entity") == name), None)
+        """The first value of the entity `name` (without a role or group) in the message, or None:
+        rasa-sdk's `next(tracker.get_latest_entity_values(name), None)`."""
+        return next((e.get("value") for e in self.latest.get("entities") or []
+                     if e.get("entity") == name and e.get("role") is None and e.get("group") is None), None)
 
 
 @dataclass
