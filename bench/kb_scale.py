@@ -123,7 +123,7 @@ def run_size(size: int, model_dir: Path) -> dict[str, Any]:
         finally:
             for replica in replicas:
                 replica.close()
-    figures["size"], figures["total_s"] = size, time.monotonic() - started
+    figures["size"], figures["total_s"], figures["load"] = size, time.monotonic() - started, os.getloadavg()[1]
     return figures
 
 
@@ -140,6 +140,7 @@ def table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| entries | " + " | ".join(f"{r['size']:,}" for r in results) + " |",
         "| --- | " + " | ".join("---:" for _ in results) + " |",
+        row("machine load (5-minute average, 2 cores)", lambda r: f"{r['load']:.1f}"),
         row("question variants (with titles)", lambda r: f"{r['size'] * (VARIANTS + 1):,}"),
         row("search", lambda r: "approximate (HNSW)" if r["approximate"] else "exact"),
         row("fit, s (one process, 1 torch thread)", lambda r: f"{r['fit_s']:.0f}"),
@@ -147,7 +148,7 @@ def table(results: list[dict[str, Any]]) -> str:
         row("fit stored in Redis: MB, s", lambda r: f"{r['stored_mb']:.0f}, {r['store_s']:.1f}"),
         row("replica start (loads the fit), s", lambda r: " / ".join(f"{s:.1f}" for s in r["load_s"])),
         row("patch one edit, ms p50 / p95", lambda r: _p(r["patch_ms"])),
-        row("search, ms p50 / p95 (no load)", lambda r: _p(r["search_ms"])),
+        row("search, ms p50 / p95 (no sessions)", lambda r: _p(r["search_ms"])),
         row("search top-1 (a variant as typed)", lambda r: f"{r['top1']:.3f}"),
         row("edit -> live, replica with the sessions, ms p50 / p95", lambda r: _p(r["live_first_ms"])),
         row("edit -> live, both replicas, ms p50 / p95", lambda r: _p(r["live_both_ms"])),
@@ -198,7 +199,7 @@ def report(results: list[dict[str, Any]]) -> str:
         "# Knowledge-base scale benchmark",
         f"Machine: {os.cpu_count()} cores, {platform.platform()}. Synthetic KBs ({VARIANTS} question variants "
         f"per entry, bench/kb_synthetic.py). {EDITS} edits {EDIT_GAP:.0f} s apart through the editor's save, "
-        f"alternately a new entry and a new question on an existing one; live = the replica's next "
+        f"alternately a new entry and an existing one rewritten onto a new topic; live = the replica's next "
         f"`KnowledgeBase.ask` answers that question with the new text. Sessions: 20 customers in the first "
         f"replica, each asking, then thinking {THINK[0]}-{THINK[1]} s.",
         table(results), f"![scaling]({scaling_plot(results)})", *plots,

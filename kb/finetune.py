@@ -28,6 +28,8 @@ from kb.retrieval_config import FinetuneConfig
 # batches is sorted at a time during training so batches still mix entries.
 _SORT_WINDOW = 4
 _ENCODE_BATCH = 64
+# `encode` holds the lower states of at most this many texts at once (~25 MB), however many it is given.
+_ENCODE_SLICE = 1_024
 # Entries whose texts the model is trained on. Training takes at most max_steps x batch_size
 # texts (2,880 with kb/retrieval.yml), about half of 1,000 entries' texts, so a larger sample
 # would not be seen; it bounds the lower states kept for training to ~150 MB. A KB of at most
@@ -35,7 +37,8 @@ _ENCODE_BATCH = 64
 # trained on whole and fitted exactly as before the bound. Entries outside the sample get the
 # mean of their texts under the tuned model as class vector (as a patched entry does, kb.index).
 FIT_SAMPLE_ENTRIES = 1_000
-# Texts encoded at once after training when the KB exceeds the sample (~25 MB of vectors).
+# Texts encoded and handed on at once after training when the KB exceeds the sample (~25 MB of
+# vectors; the first chunk also trains the search index's 8-bit quantizer, kb.index).
 STREAM_CHUNK = 16_384
 
 VectorSink = Callable[[np.ndarray], None]
@@ -108,7 +111,10 @@ class TunedEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings (float32, unit length), one row per text."""
-        return self.embed_states(self.lower_states(texts))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for first in range(0, len(texts), _ENCODE_SLICE):
+            out[first:first + _ENCODE_SLICE] = self.embed_states(self.lower_states(texts[first:first + _ENCODE_SLICE]))
+        return out
 
 
 def _batches(states: Sequence[torch.Tensor], size: int, generator: torch.Generator) -> list[list[int]]:
