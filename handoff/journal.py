@@ -14,6 +14,10 @@ tickets wait in the desk like any other.
   journal, or has not been replayed) stays in the journal for the next round.
 * Writers and replay take an exclusive lock on a lock file beside the journal, so several
   processes sharing one data folder never interleave or lose a record.
+
+Keys: `handoff:actions_down` (ACTIONS_DOWN_KEY), the Redis list where Rasa (rasa_ext.action_outage)
+keeps what customers hand over while the action server is down, until handoff.outage_replay takes
+it into this journal. Named here since both import it and Rasa's venv imports only stdlib modules.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ Op = Literal["open", "line", "contact", "update", "rating"]
 PREFIX = "TX"
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 _REFERENCE_LENGTH = 6
+ACTIONS_DOWN_KEY = "handoff:actions_down"
 
 
 def new_reference() -> str:

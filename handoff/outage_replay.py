@@ -41,7 +41,7 @@ from customers.contacts import ContactHistory, identities
 from customers.profile import customer_after
 from detection import Reason
 from handoff.context import build_context
-from handoff.journal import OutageJournal, Pending
+from handoff.journal import ACTIONS_DOWN_KEY, OutageJournal, Pending
 from handoff.outage_tickets import ASKED_REASON, HeldConversation, judge_alone, latest_input_channel, ticket_data
 from handoff.queue import HandoffQueue
 from handoff.records import Line
@@ -51,8 +51,7 @@ from protocol.metadata import written
 
 logger = logging.getLogger(__name__)
 
-# Records Rasa keeps while the action server is down (rasa_ext.action_outage.ACTIONS_DOWN_KEY: the same key).
-ACTIONS_DOWN_KEY = "handoff:actions_down"
+# Records Rasa keeps while the action server is down: ACTIONS_DOWN_KEY (handoff.journal, which Rasa imports too).
 TAKING_KEY = f"{ACTIONS_DOWN_KEY}:taking"
 UNREADABLE_KEY = f"{ACTIONS_DOWN_KEY}:unreadable"
 TAKE_OVER_LOCK_KEY = f"{ACTIONS_DOWN_KEY}:lock"

@@ -35,7 +35,7 @@ from rasa.shared.core.events import BotUttered, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 
-from handoff.journal import new_reference  # stdlib only: importable in Rasa's environment
+from handoff.journal import ACTIONS_DOWN_KEY, new_reference  # stdlib only: importable in Rasa's environment
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,6 @@ KEPT_FOR_AGENT = (
     "Part of our system isn't responding right now, so your message may reach our team with a short "
     "delay. It is saved, and nothing you write is lost."
 )
-# The list the action server drains (handoff.outage_replay.ACTIONS_DOWN_KEY: the same key).
-ACTIONS_DOWN_KEY = "handoff:actions_down"
 
 # Far below Rasa's 5-minute default: a customer should not wait that long for an apology.
 ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "30"))
