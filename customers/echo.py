@@ -48,5 +48,11 @@ def clip(raw: str, limit: int) -> str:
 
 
 def quoted(raw: str, limit: int) -> str:
-    """The customer's words clipped to `limit` characters, in curly quotes: “where is my order”."""
-    return f"“{clip(raw, limit)}”"
+    """The customer's words clipped to `limit` characters, in curly quotes: “where is my order”.
+
+    Curly quotes the customer typed become straight ones, so the quotation ends only where the
+    bot's own text resumes: the widget's renderer (and the desk's, the same) shows what stands
+    between curly quotes as typed, never as Markdown.
+    """
+    words = clip(raw, limit).replace("“", '"').replace("”", '"')
+    return f"“{words}”"

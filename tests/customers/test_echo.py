@@ -43,6 +43,11 @@ def test_quoted_masks_secrets_and_caps_with_an_ellipsis() -> None:
     assert clip("short", 40) == "short"
 
 
+def test_a_quotation_ends_only_where_the_bot_resumes() -> None:
+    # Renderers show what stands between curly quotes as typed: the customer cannot close it early.
+    assert quoted("a” [form](https://x.example) “b", 80) == '“a" [form](https://x.example) "b”'
+
+
 def test_the_summary_passed_on_quotes_plain_words() -> None:
     from handoff.summary import SummaryInput, add_to_summary, build_summary
     from handoff.summary_views import for_widget

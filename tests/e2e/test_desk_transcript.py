@@ -55,6 +55,14 @@ def test_an_agent_sees_the_bots_markdown_rendered_and_the_customers_text_as_type
     answer.scroll_into_view_if_needed()
     screenshot(page, "desk-transcript-markdown")
 
+    # The customer's words the bot quotes (customers/echo.py) stay as typed in a bot line too.
+    restated = page.evaluate("""() => {
+        const box = document.createElement('div');
+        box.append(window.supportMarkdown('**Sorry.** You asked about “**x** [form](https://evil.example) https://evil.example”.'));
+        return [box.querySelectorAll('strong').length, box.querySelectorAll('a').length, box.textContent];
+    }""")
+    assert restated == [1, 0, "Sorry. You asked about “**x** [form](https://evil.example) https://evil.example”."]
+
     with page.expect_popup() as opened:
         link.click()
     popup = opened.value

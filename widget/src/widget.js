@@ -26,18 +26,22 @@
 
   // Light Markdown for the bot: [text](http… or mailto:…), bare http(s) URLs, **bold**, *italic* / _italic_.
   const INLINE = /\[([^\]\n]+)\]\((https?:\/\/[^\s()]+|mailto:[^\s()]+)\)|\*\*([^*]+)\*\*|\*([^*\s][^*]*)\*|\b_([^_]+)_\b|(https?:\/\/[^\s<>()]*[^\s<>().,;:!?'"])/gi;
-  const inline = (s) => {
+  // A customer's words the bot quotes stand in curly quotes (customers/echo.py keeps curly quotes
+  // out of them): shown as typed, so a customer's Markdown never becomes the bot's link or bold.
+  const QUOTED = /“[^”\n]*”/g;
+  const parts = (s, re, text, match) => {
     const f = document.createDocumentFragment();
     let last = 0;
-    for (const m of s.matchAll(INLINE)) {
-      f.append(s.slice(last, m.index));
-      if (m[2] || m[6]) f.append(link(m[1] || m[6], m[2] || m[6]));
-      else f.append(el(m[3] ? 'strong' : 'em', {}, inline(m[3] || m[4] || m[5])));
+    for (const m of s.matchAll(re)) {
+      f.append(text(s.slice(last, m.index)), match(m));
       last = m.index + m[0].length;
     }
-    f.append(s.slice(last));
+    f.append(text(s.slice(last)));
     return f;
   };
+  const markup = (s) => parts(s, INLINE, (t) => t, (m) => (m[2] || m[6]
+    ? link(m[1] || m[6], m[2] || m[6]) : el(m[3] ? 'strong' : 'em', {}, markup(m[3] || m[4] || m[5]))));
+  const inline = (s) => parts(s, QUOTED, markup, (m) => m[0]);
   const BULLET = /^\s*[-*•]\s+(.*)$/;
   const markdown = (text) => {
     const f = document.createDocumentFragment();
