@@ -36,7 +36,7 @@ LATEST_KEY = "kb:fit:latest"
 LOCK_KEY = "kb:fit:lock"
 LOCK_LEASE = 60.0  # seconds
 WAIT_POLL = 0.5  # seconds between looks while another process makes the first fit
-PART_BYTES = 64 << 20
+PART_BYTES = 64 << 20  # a stored fit's list items: far below the 512 MB a Redis value may hold
 
 log = logging.getLogger(__name__)
 

@@ -140,7 +140,7 @@ def new_search_index(dimension: int, approximate: bool) -> faiss.Index:
 
     The 8-bit scalar quantizer stores a vector in 384 bytes instead of 1,536 (MiniLM), which is
     what keeps 100,000 entries' 600,000 variants in memory (and in one Redis value each part
-    below its 512 MB limit); it moves a cosine by about 0.001. It is trained on the first vectors
+    below its 512 MB limit); it moves a cosine by a few thousandths. It is trained on the first vectors
     added (a chunk of kb.finetune.STREAM_CHUNK).
     """
     if not approximate:
