@@ -6,8 +6,8 @@ import contextlib
 import resource
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import psutil
 import redis

@@ -45,7 +45,10 @@ def rss_over_refits(edits: int, size: int | None = None) -> list[float]:
                 original = entries[n % len(entries)]
                 store.save([dataclasses.replace(original, questions=original.questions + (f"{original.title} ({n})",))])
                 wanted = fits.key_for(list(store.snapshot().entries.values()))
-                seconds = wait_until(lambda: kb.fit_key() == wanted, 600, f"refit {n + 1}")
+
+                def refitted(key: str = wanted) -> bool:
+                    return kb.fit_key() == key
+                seconds = wait_until(refitted, 600, f"refit {n + 1}")
                 rss.append(rss_mb())
                 print(f"edit {n + 1:3d}: refit served after {seconds:5.1f} s, RSS {rss[-1]:7.1f} MB", flush=True)
         finally:
@@ -75,7 +78,8 @@ def main() -> None:
     label = f"{size or 'all'} sample entries, MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}"
     print(f"\nRSS by refit: {' '.join(f'{r:.0f}' for r in rss)}")
     print(f"RSS after the first fit {rss[0]:.0f} MB, after {edits} refits {rss[-1]:.0f} MB "
-          f"(+{rss[-1] - rss[0]:.0f} MB; after 10: +{rss[min(10, edits)] - rss[0]:.0f} MB), peak {peak_rss_mb():.0f} MB; "
+          f"(+{rss[-1] - rss[0]:.0f} MB; after 10: +{rss[min(10, edits)] - rss[0]:.0f} MB), "
+          f"peak {peak_rss_mb():.0f} MB; "
           f"{label}; {time.monotonic() - started:.0f} s. Plot: {OUT / plot(rss, label)}")
 
 

@@ -1,21 +1,20 @@
 """Synthetic knowledge bases of any size, from real English words, for the scale benchmark.
 
-Each entry is about a topic of two English words, asked about in 5 different phrasings picked from customer-support question patterns. Seeded, so
-a size always gives the same KB. The words are those of two English texts shipped on this machine
-(Python's language reference, pydoc_data, and the licence texts in /usr/share/common-licenses)
-that the sentence model also knows as whole words (so no proper names, no fragments): ~2,600
-words, ~7 million topics.
+Each entry is about a topic of two English words, asked about in 5 different phrasings picked from
+customer-support question patterns. Seeded, so a size always gives the same KB. The words are those
+of two English texts shipped on this machine (Python's language reference, pydoc_data, and the
+licence texts in /usr/share/common-licenses) that the sentence model also knows as whole words (so
+no proper names, no fragments): ~2,600 words, ~7 million topics.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import pydoc_data.topics
 import random
 import re
 from pathlib import Path
-
-import pydoc_data.topics
 
 from kb.entry import Entry
 

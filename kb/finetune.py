@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import math
 import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -149,7 +149,7 @@ def fit(
     sample = training_sample(n_classes, config.seed)
     whole = len(sample) == n_classes
     chosen = np.arange(len(texts)) if whole else np.flatnonzero(np.isin(owners, sample))
-    states = encoder.lower_states([texts[i] for i in chosen])
+    states = encoder.lower_states([texts[i] for i in chosen.tolist()])
     target = torch.from_numpy(np.searchsorted(sample, owners[chosen]))
     start = torch.from_numpy(encoder.embed_states(states))
     centroids = torch.zeros(len(sample), start.shape[1]).index_add_(0, target, start)

@@ -17,8 +17,8 @@ import io
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
 
 import faiss
 import numpy as np
@@ -63,7 +63,7 @@ def dumps(fit: Fit) -> list[bytes | memoryview]:
     }, buffer)
     parts: list[bytes | memoryview] = [buffer.getvalue()]
     for raw in indexes:
-        view = memoryview(raw)
+        view = raw.data  # a memoryview of the serialisation
         parts += [view[i:i + PART_BYTES] for i in range(0, len(raw), PART_BYTES)]
     return parts
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Mapping, Sequence
 
 import faiss
 import numpy as np
@@ -106,7 +106,7 @@ class Fit:
     class_index: faiss.Index | None = None
 
     @classmethod
-    def make(cls, entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> "Fit":
+    def make(cls, entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> Fit:
         """Fit to `entries` (deterministic for the same entries and config, whatever their order)."""
         ordered = sorted(entries, key=lambda e: e.id)
         texts, owners = training_texts(ordered, config.finetune.include_titles)
@@ -145,7 +145,9 @@ def new_search_index(dimension: int, approximate: bool) -> faiss.Index:
     """
     if not approximate:
         return faiss.IndexFlatIP(dimension)
-    index = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
+    # faiss's type stubs take the quantizer's kind (an int) for a ScalarQuantizer.
+    index = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]
+                              HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efSearch = 2 * VARIANT_CANDIDATES
     return index
 
@@ -169,7 +171,7 @@ class _Patch:
     variants: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     owners: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
-    def without(self, ids: set[str]) -> "_Patch":
+    def without(self, ids: set[str]) -> _Patch:
         """This patch minus some entries."""
         keep = [i for i, entry_id in enumerate(self.ids) if entry_id not in ids]
         if len(keep) == len(self.ids):
@@ -180,7 +182,7 @@ class _Patch:
         return _Patch(tuple(self.ids[i] for i in keep), tuple(self.digests[i] for i in keep),
                       self.classes[keep], self.variants[rows], renumber[self.owners[rows]])
 
-    def plus(self, entries: list[Entry], encoder: TunedEncoder, include_titles: bool) -> "_Patch":
+    def plus(self, entries: list[Entry], encoder: TunedEncoder, include_titles: bool) -> _Patch:
         """This patch plus `entries`, encoded now.
 
         An entry's class vector is the mean of its variants under the fitted model, as the fit
@@ -214,20 +216,20 @@ class RetrievalIndex:
         self._ids = list(fit.ids) + list(patch.ids)
 
     @classmethod
-    def build(cls, entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> "RetrievalIndex":
+    def build(cls, entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> RetrievalIndex:
         """Fit an index to `entries` (deterministic for the same entries and config)."""
         return cls(Fit.make(entries, encoder, config), config)
 
     def __len__(self) -> int:
         return int(len(self._hidden) - self._hidden.sum()) + len(self._patch.ids)
 
-    def patched(self, changed: Mapping[str, Entry | None]) -> "RetrievalIndex":
+    def patched(self, changed: Mapping[str, Entry | None]) -> RetrievalIndex:
         """A new index with `changed` entries (None: deleted) as given; this one stays as it was.
 
         Only entries whose title or questions differ from what this index holds are encoded.
         """
         hidden = self._hidden.copy()
-        held = dict(zip(self._patch.ids, self._patch.digests))
+        held = dict(zip(self._patch.ids, self._patch.digests, strict=True))
         dropped: set[str] = set()
         added: list[Entry] = []
         for entry_id, entry in sorted(changed.items()):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable
 
 import faiss
 import numpy as np
@@ -58,7 +58,7 @@ class QuestionVectors:
         with self._lock:
             new = sorted({t for t in texts if t not in self._known})
             if new:
-                self._known.update(zip(new, self._encoder.encode(new)))
+                self._known.update(zip(new, self._encoder.encode(new), strict=True))
             return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
 
     def keep_only(self, texts: Iterable[str]) -> None:
@@ -88,8 +88,8 @@ class QuestionIndex:
             return []
         sims, rows = self._index.search(self._vectors.of(list(entry.questions)), min(NEIGHBOURS, self._index.ntotal))
         best: dict[str, Overlap] = {}
-        for question, row_sims, row_ids in zip(entry.questions, sims, rows):
-            for sim, row in zip(row_sims, row_ids):
+        for question, row_sims, row_ids in zip(entry.questions, sims, rows, strict=True):
+            for sim, row in zip(row_sims, row_ids, strict=True):
                 other = self.entries[self._owners[row]]
                 if sim < min_similarity or other.id == entry_id or other.answer.strip() == entry.answer.strip():
                     continue
@@ -103,7 +103,8 @@ def _pairs(index: QuestionIndex, entry_ids: Iterable[str]) -> dict[tuple[str, st
     order = {entry_id: i for i, entry_id in enumerate(index.entries)}
     found: dict[tuple[str, str], Overlap] = {}
     for entry_id in entry_ids:
-        for o in index.overlaps_of(entry_id):
+        for found_one in index.overlaps_of(entry_id):
+            o = found_one
             if order[o.first] > order[o.second]:
                 o = Overlap(o.second, o.first, o.second_question, o.first_question, o.similarity)
             found[(o.first, o.second)] = o
@@ -151,9 +152,11 @@ class OverlapChecker:
         changed = self._store.changes(stored["version"], stored["mark"]).ids if stored else None
         index = self._question_index(snapshot)
         redo = set(index.entries) if changed is None else changed & set(index.entries)
-        kept = [] if changed is None else [Overlap(**p) for p in stored["pairs"] if not {p["first"], p["second"]} & changed]
+        kept = [] if changed is None or stored is None else [
+            Overlap(**p) for p in stored["pairs"] if not {p["first"], p["second"]} & changed]
         pairs = {(o.first, o.second): o for o in kept} | _pairs(index, sorted(redo))
-        result = {"version": snapshot.version, "mark": snapshot.mark, "pairs": [asdict(o) for o in _sorted(pairs.values())]}
+        result = {"version": snapshot.version, "mark": snapshot.mark,
+                  "pairs": [asdict(o) for o in _sorted(pairs.values())]}
         # A plain write: a desk that wrote an older version's result meanwhile is overwritten or,
         # if it writes last, brought up to date by the next read (its version is older).
         self._store.client.set(OVERLAPS_KEY, json.dumps(result))

@@ -48,13 +48,13 @@ class RetrievalConfig:
     thresholds: Thresholds
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_PATH) -> "RetrievalConfig":
+    def load(cls, path: Path = DEFAULT_PATH) -> RetrievalConfig:
         """Read a config file; every setting must be given (the file is the one source of values)."""
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         return cls.from_dict(raw)
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "RetrievalConfig":
+    def from_dict(cls, raw: dict[str, Any]) -> RetrievalConfig:
         """Build from a mapping shaped like retrieval.yml."""
         raw = dict(raw)
         finetune = _build(FinetuneConfig, raw.pop("finetune", {}))

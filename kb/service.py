@@ -19,9 +19,9 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Collection
 
 import numpy as np
 from redis.exceptions import RedisError
@@ -108,8 +108,9 @@ class KnowledgeBase:
         """
         serving = self._fresh()
         ranked = serving.index.search(question, k + len(exclude))
-        current = self._store.get_many([h.entry_id for h in ranked])
-        found = [h for h in ranked if current[h.entry_id] is not None]  # deleted since the index was made
+        stored = self._store.get_many([h.entry_id for h in ranked])
+        current = {i: e for i, e in stored.items() if e is not None}  # not deleted since the index was made
+        found = [h for h in ranked if h.entry_id in current]
         hits = tuple(h for h in found if h.entry_id not in exclude)[:k]
         first = next((i for i, h in enumerate(found) if h.entry_id not in exclude), len(found))
         left_out = tuple(current[h.entry_id] for h in found[:first])
@@ -166,7 +167,13 @@ class KnowledgeBase:
                     index = index_for(fit, snapshot.entries, self._config)
                     self._serving = Serving(snapshot.version, snapshot.mark, snapshot.entries, index)
                     threading.Thread(target=self._follow, daemon=True, name="kb-follow").start()
-            serving = self._serving
+            serving = self._at_hand()
+        return serving
+
+    def _at_hand(self) -> Serving:
+        """The serving index (once `_ready` made one)."""
+        serving = self._serving
+        assert serving is not None
         return serving
 
     def _fresh(self) -> Serving:
@@ -177,9 +184,9 @@ class KnowledgeBase:
             return serving
         self._wake.set()
         with self._swapped:
-            self._swapped.wait_for(lambda: self._serving.version == version or (
-                self._serving is not serving and self._serving.version > version), SYNC_WAIT)
-            return self._serving
+            self._swapped.wait_for(lambda: self._at_hand().version == version or (
+                self._at_hand() is not serving and self._at_hand().version > version), SYNC_WAIT)
+            return self._at_hand()
 
     def _swap(self, serving: Serving) -> None:
         with self._swapped:
@@ -196,7 +203,7 @@ class KnowledgeBase:
                 self._sync()
                 self._refit_when_due()
                 failing = False
-            except Exception as error:  # noqa: BLE001 - Redis down or a refit failed: keep serving, try again
+            except Exception as error:
                 if not failing:
                     log.warning("could not bring the KB index up to date; retrying: %r", error,
                                 exc_info=not isinstance(error, RedisError))
@@ -206,7 +213,7 @@ class KnowledgeBase:
 
     def _sync(self) -> None:
         """Patch the entries changed since the index's version in; swap."""
-        serving = self._serving
+        serving = self._at_hand()
         changes = self._store.changes(serving.version, serving.mark)
         if changes.ids is None:  # the log cannot tell: compare every entry
             snapshot = self._store.snapshot()
@@ -226,7 +233,7 @@ class KnowledgeBase:
 
     def _refit_when_due(self) -> None:
         """Adopt a finished or newer stored fit; start a refit once the KB has been quiet."""
-        serving = self._serving
+        serving = self._at_hand()
         if self._refit is not None:
             if self._refit.done():
                 finished, self._refit = self._refit, None
@@ -239,7 +246,8 @@ class KnowledgeBase:
         latest = self._fits.latest_key()
         if latest and latest != serving.index.fit.key:  # another process refitted
             self._refit = self._refitter.submit(self._fits.load, latest)
-        elif time.monotonic() - self._last_change >= self._refit_after and self._wanted_key(serving) != serving.index.fit.key:
+        elif (time.monotonic() - self._last_change >= self._refit_after
+              and self._wanted_key(serving) != serving.index.fit.key):
             entries = list(serving.entries.values())
             self._refit = self._refitter.submit(self._fits.fit_once, entries)
 

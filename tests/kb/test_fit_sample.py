@@ -45,7 +45,8 @@ def test_a_sampled_fit_ranks_its_own_variants_as_the_whole_fit(sampled_index, sm
     assert [h[0].entry_id for h in sampled_index.search_many(questions)] == whole
 
 
-def test_a_stored_fit_in_several_parts_loads_as_it_was_made(redis_client, encoder, config, sampled_index, monkeypatch) -> None:  # noqa: F811
+def test_a_stored_fit_in_several_parts_loads_as_it_was_made(
+        redis_client, encoder, config, sampled_index, monkeypatch) -> None:  # noqa: F811
     monkeypatch.setattr(kb.fits, "PART_BYTES", 1000)  # the variant index spans several list items
     fits = FitStore(redis_client, encoder, config)
     fits.store(sampled_index.fit)

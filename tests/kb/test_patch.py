@@ -15,7 +15,8 @@ from kb.index import Fit, RetrievalIndex
 GIFT_CARDS = make_entry("gift-cards", "Do you sell gift cards?", [
     "Can I buy a gift card?", "Do you have gift vouchers?", "How do I redeem a gift card?",
 ])
-EDITED_REFUNDS = dataclasses.replace(SMALL_KB[2], questions=SMALL_KB[2].questions + ("Where is the money for my return?",))
+EDITED_REFUNDS = dataclasses.replace(
+    SMALL_KB[2], questions=SMALL_KB[2].questions + ("Where is the money for my return?",))
 DELETED = "payment-methods"
 PARAPHRASES = ["I'd like to buy a voucher as a present", "gift card balance", "can i pay with a gift card"]
 
@@ -67,13 +68,14 @@ def test_an_entry_edited_back_to_its_fitted_text_is_served_from_the_fit_again(sm
     assert small_index.patched({original.id: dataclasses.replace(original, answer="New words.")}) is small_index
 
 
-def test_a_large_kbs_bounded_approximate_search_ranks_as_the_exact_one(small_index, encoder, config, changed, monkeypatch) -> None:  # noqa: F811
+def test_a_large_kbs_bounded_approximate_search_ranks_as_the_exact_one(
+        small_index, encoder, config, changed, monkeypatch) -> None:  # noqa: F811
     monkeypatch.setattr(kb.index, "APPROXIMATE_ABOVE", 0)  # the small KB fitted and searched as a large one would be
     approximate = RetrievalIndex(Fit.make(SMALL_KB, encoder, config), config)
     assert approximate.fit.approximate and not small_index.fit.approximate
     questions = [q for e in SMALL_KB for q in e.questions] + PARAPHRASES + ["where is my parcel", "hello"]
     for exact, approx in [(small_index, approximate), (small_index.patched(changed), approximate.patched(changed))]:
-        for want, got in zip(exact.search_many(questions, k=3), approx.search_many(questions, k=3)):
+        for want, got in zip(exact.search_many(questions, k=3), approx.search_many(questions, k=3), strict=True):
             assert got[0].entry_id == want[0].entry_id
             # Its variants are stored in 8 bits a dimension (kb.index.new_search_index).
             assert np.allclose([h.score for h in got], [h.score for h in want], atol=0.01)
