@@ -86,7 +86,7 @@ def test_hits_are_sorted_bounded_and_limited_to_k(small_index: RetrievalIndex) -
 def test_batched_search_matches_single(small_index: RetrievalIndex) -> None:
     queries = ["reset password", "where is my refund", "shipping price to Spain"]
     batched = small_index.search_many(queries, k=3)
-    for query, hits in zip(queries, batched):
+    for query, hits in zip(queries, batched, strict=True):
         single = small_index.search(query, k=3)
         assert [h.entry_id for h in hits] == [h.entry_id for h in single]
         assert np.allclose([h.score for h in hits], [h.score for h in single], atol=1e-5)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from test_index import SMALL_KB, config, encoder, make_entry, small_index  # noqa: F401  (shared fixtures)
 
 import kb.fits
+from kb.entry import Entry
 from kb.fits import FitStore
 from kb.index import Fit
 from kb.service import KnowledgeBase
@@ -34,7 +35,10 @@ def fits_made(monkeypatch) -> list[int]:
     """How many entries each fit made in this test had (the real fit runs)."""
     made: list[int] = []
     real = Fit.make
-    monkeypatch.setattr(Fit, "make", lambda entries, encoder, config: made.append(len(entries)) or real(entries, encoder, config))
+    def counted(entries: list[Entry], *args: object) -> Fit:
+        made.append(len(entries))
+        return real(entries, *args)
+    monkeypatch.setattr(Fit, "make", counted)
     return made
 
 
@@ -47,8 +51,8 @@ def knowledge_base(redis_client, encoder, config) -> Iterator[Callable[..., Know
         made.append(KnowledgeBase(KBStore(redis_client), encoder, config, **options))
         return made[-1]
     yield make
-    for kb in made:
-        kb.close()
+    for instance in made:
+        instance.close()
 
 
 @pytest.fixture
@@ -102,8 +106,8 @@ def test_edits_are_answered_at_once_and_a_deleted_entry_is_never_shown(stored, k
 def test_a_burst_of_edits_is_refitted_once_and_adopted_by_every_process(
         stored, knowledge_base, fits_made, redis_client, encoder, config) -> None:  # noqa: F811
     replicas = [knowledge_base(refit_after=1.0), knowledge_base(refit_after=1.0)]
-    for kb in replicas:
-        kb.ask("warm up")
+    for replica in replicas:
+        replica.ask("warm up")
     answers: list[list[str]] = []
     errors: list[BaseException] = []
     asking = threading.Event()
@@ -124,7 +128,8 @@ def test_a_burst_of_edits_is_refitted_once_and_adopted_by_every_process(
         store.save_entry(GIFT_CARDS, "")
         store.delete_entry("payment-methods", fingerprint(store.get("payment-methods")))
         deleted_at = len(answers) + 1  # the question in flight may have read the entries before
-        extra = make_entry("store-hours", "When are your shops open?", ["What are your opening hours?", "Are you open on Sunday?"])
+        extra = make_entry("store-hours", "When are your shops open?",
+                           ["What are your opening hours?", "Are you open on Sunday?"])
         store.save_entry(extra, "")
         wanted = FitStore(redis_client, encoder, config).key_for(list(store.snapshot().entries.values()))
         eventually(lambda: all(kb.fit_key() == wanted for kb in replicas), 300, "both replicas serve the new fit")
@@ -135,8 +140,8 @@ def test_a_burst_of_edits_is_refitted_once_and_adopted_by_every_process(
     assert not errors
     assert len(answers) > deleted_at + 10
     assert not any("payment-methods" in ids for ids in answers[deleted_at:])
-    for kb in replicas:
-        assert kb.ask("What are your opening hours?").hits[0].entry_id == "store-hours"
+    for replica in replicas:
+        assert replica.ask("What are your opening hours?").hits[0].entry_id == "store-hours"
 
 
 def test_the_fit_lock_is_kept_while_a_long_fit_runs(redis_client, monkeypatch) -> None:
