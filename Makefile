@@ -87,9 +87,9 @@ bench: setup train ## Latency report (.data/bench/report.md with plots)
 	$(APP_PY) -m bench.latency
 
 SIZES ?= 1000 10000 100000
-bench-kb: setup ## KB scale at SIZES entries, and RSS over 50 refits (.data/bench/kb_report.md; ~1.5 h)
+bench-kb: setup ## KB scale at SIZES entries, RSS over 50 refits (.data/bench/kb_report.md; hours at 100,000)
 	$(APP_PY) -m bench.kb_scale $(SIZES)
-	$(APP_PY) -m bench.kb_refits
+	$(APP_PY) -m bench.kb_refits 50 10
 
 MINUTES ?= 30
 soak: setup train ## Traffic with faults for MINUTES (default 30); .data/soak/report.md with plots
