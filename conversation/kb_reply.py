@@ -9,8 +9,8 @@ from conversation.context import Reply, TurnContext
 from conversation.gaps import note_gap
 from customers.contacts import ContactHistory
 from handoff.turns import rejected_entries
-from kb.decide import ANSWER, CLARIFY, DONT_KNOW
 from kb.entry import Entry
+from protocol.replies import ANSWER, CLARIFY, DONT_KNOW
 
 GONE = "Sorry, that answer isn't available any more. What would you like to know?"
 AFFIRM_WITHOUT_ANSWER = "Great! What else can I help you with?"

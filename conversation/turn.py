@@ -35,7 +35,7 @@ from handoff.queue import HandoffQueue
 from handoff.records import Line
 from handoff.summary import add_to_summary
 from handoff.turns import CHIT_CHAT, KB_OUTCOMES, TurnLog, TurnRecord
-from kb.decide import CLARIFY, DONT_KNOW
+from protocol.replies import CLARIFY, DONT_KNOW
 
 FEEDBACK = {"affirm": "yes", "deny": "no"}
 ABUSE_FLAG = "abusive language"

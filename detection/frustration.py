@@ -17,6 +17,7 @@ from typing import Literal
 
 from detection import lexicon
 from detection.signals import legal_threat, message_signals, tokens
+from protocol.replies import DONT_KNOW, REPLY_KINDS
 
 # Only this many of the newest turns count towards the level, so a conversation that calmed
 # down goes back to "none" instead of staying escalated for ever.
@@ -29,7 +30,6 @@ REPEAT_MIN_WORDS = 2
 RISING, HIGH = 1, 2
 Level = Literal["none", "rising", "high"]
 # Bot outcomes of a question the knowledge base handled (as opposed to small talk).
-_HANDLED = frozenset({"answer", "clarify", "dont_know"})
 
 
 @dataclass(frozen=True)
@@ -126,12 +126,12 @@ def _turn_signals(turns: Sequence[Turn], index: int) -> list[tuple[str, str, int
     if turn.feedback == "thumbs_down":
         found.append(("thumbs_down", "thumbs-down on the answer", 1))
     # A question asked again after the bot handled it: the first attempt did not help.
-    handled = [earlier for earlier in turns[:index] if earlier.bot_outcome in _HANDLED]
+    handled = [earlier for earlier in turns[:index] if earlier.bot_outcome in REPLY_KINDS]
     if any(_same_question(turn.text, earlier.text) for earlier in handled):
         found.append(("repeated_question", "asked the same question again", 1))
     streak = _dont_know_streak(turns, index)
     # Reported once per streak, on its last turn: 2 in a row is moderate, 3+ strong.
-    streak_ends = index == len(turns) - 1 or turns[index + 1].bot_outcome != "dont_know"
+    streak_ends = index == len(turns) - 1 or turns[index + 1].bot_outcome != DONT_KNOW
     if streak >= 2 and streak_ends:
         found.append(("dont_know_streak", f"{streak} unanswered questions in a row", min(streak - 1, 2)))
     return found
@@ -140,7 +140,7 @@ def _turn_signals(turns: Sequence[Turn], index: int) -> list[tuple[str, str, int
 def _dont_know_streak(turns: Sequence[Turn], index: int) -> int:
     """How many turns up to and including `index` the bot could not answer in a row."""
     streak = 0
-    while index - streak >= 0 and turns[index - streak].bot_outcome == "dont_know":
+    while index - streak >= 0 and turns[index - streak].bot_outcome == DONT_KNOW:
         streak += 1
     return streak
 

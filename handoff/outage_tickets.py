@@ -14,8 +14,8 @@ from typing import Any
 from detection import Assessment, Reason, Turn, assess
 from handoff.context import transcript
 from handoff.turns import CHIT_CHAT, TurnRecord
-from kb.decide import DONT_KNOW
 from protocol.metadata import written
+from protocol.replies import DONT_KNOW
 
 OUTAGE_DETAIL = "taken while our systems were down"
 PRESSED_REASON = Reason("human_request", "asks for a person", "(pressed \"Leave a message for our team\")")

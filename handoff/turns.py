@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 import redis
 
-from kb.decide import REPLY_KINDS
+from protocol.replies import REPLY_KINDS
 
 KEEP_TURNS = 200
 KEEP_SECONDS = 7 * 24 * 3600  # as long as Rasa keeps the tracker

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # importing the kinds below must not load FAISS and the encoder
+from protocol.replies import ANSWER, CLARIFY, DONT_KNOW, ReplyKind
+
+if TYPE_CHECKING:  # importing this module must not load FAISS and the encoder
     from kb.index import Hit
     from kb.retrieval_config import Thresholds
 
 MIN_CHOICES = 2
-
-# The reply kinds, also the outcome a turn records (handoff.turns) and the summary reads.
-ReplyKind = Literal["answer", "clarify", "dont_know"]
-ANSWER: Final = "answer"
-CLARIFY: Final = "clarify"
-DONT_KNOW: Final = "dont_know"
-REPLY_KINDS: Final = frozenset({ANSWER, CLARIFY, DONT_KNOW})
 
 
 @dataclass(frozen=True)
