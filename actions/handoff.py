@@ -10,11 +10,11 @@ from rasa_sdk.types import DomainDict
 from actions.customer_turn import CustomerTurnAction, dispatch, turn_input
 from actions.runtime import services
 from conversation.context import Reply, TurnContext
-from conversation.handoff import relay_to_agent, request_human, take_contact
+from conversation.handoff_reply import relay_to_agent, request_human, take_contact
 
 
 class ActionRequestHuman(CustomerTurnAction):
-    """Rasa's intent says the customer asked for a person (conversation.handoff.request_human)."""
+    """Rasa's intent says the customer asked for a person (conversation.handoff_reply.request_human)."""
 
     def name(self) -> str:
         return "action_request_human"

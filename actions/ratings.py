@@ -1,4 +1,4 @@
-"""The customer's 1-5 rating of a chat (conversation.ratings keeps it)."""
+"""The customer's 1-5 rating of a chat (conversation.rating_reply keeps it)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.customer_turn import dispatch, turn_input
 from actions.runtime import services
-from conversation.ratings import store_rating
+from conversation.rating_reply import store_rating
 
 
 class ActionStoreRating(Action):

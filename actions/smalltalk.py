@@ -1,9 +1,9 @@
-"""Greetings, small talk and what the assistant can do (conversation.small_talk decides)."""
+"""Greetings, small talk and what the assistant can do (conversation.small_talk_reply decides)."""
 
 from __future__ import annotations
 
 from actions.customer_turn import CustomerTurnAction
-from conversation import small_talk
+from conversation import small_talk_reply
 from conversation.context import Reply, TurnContext
 
 
@@ -14,7 +14,7 @@ class ActionGreet(CustomerTurnAction):
         return "action_greet"
 
     async def respond(self, context: TurnContext) -> Reply:
-        return await small_talk.greet(context)
+        return await small_talk_reply.greet(context)
 
 
 class ActionSmallTalk(CustomerTurnAction):
@@ -24,7 +24,7 @@ class ActionSmallTalk(CustomerTurnAction):
         return "action_small_talk"
 
     async def respond(self, context: TurnContext) -> Reply:
-        return await small_talk.small_talk(context)
+        return await small_talk_reply.small_talk(context)
 
 
 class ActionCapabilities(CustomerTurnAction):
@@ -34,4 +34,4 @@ class ActionCapabilities(CustomerTurnAction):
         return "action_capabilities"
 
     async def respond(self, context: TurnContext) -> Reply:
-        return await small_talk.capabilities(context)
+        return await small_talk_reply.capabilities(context)

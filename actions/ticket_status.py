@@ -1,10 +1,10 @@
-"""A customer asks how their ticket is doing (conversation.ticket_status answers)."""
+"""A customer asks how their ticket is doing (conversation.ticket_reply answers)."""
 
 from __future__ import annotations
 
 from actions.customer_turn import CustomerTurnAction
 from conversation.context import Reply, TurnContext
-from conversation.ticket_status import ticket_status
+from conversation.ticket_reply import ticket_status
 
 
 class ActionTicketStatus(CustomerTurnAction):

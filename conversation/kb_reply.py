@@ -6,7 +6,7 @@ from typing import Any
 
 from conversation import replies
 from conversation.context import Reply, TurnContext
-from conversation.gaps import note_gap
+from conversation.gap_record import note_gap
 from customers.contacts import ContactHistory
 from handoff.turns import rejected_entries
 from kb.entry import Entry

@@ -23,9 +23,9 @@ from redis.exceptions import RedisError
 
 from conversation import replies
 from conversation.context import ENDED, Reply, Responder, Services, TurnContext, TurnInput, TurnResult
-from conversation.handoff import start_handoff
+from conversation.handoff_reply import start_handoff
 from conversation.input_check import check_text
-from conversation.notices import notices_to_tell
+from conversation.notice_reply import notices_to_tell
 from conversation.outage import outage_turn
 from customers.contacts import ContactHistory, identities
 from customers.flags import flag_customer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conversation.context import Services
-from conversation.ratings import store_rating
+from conversation.rating_reply import store_rating
 from handoff.queue import HandoffQueue
 from handoff.summary import Summary
 from handoff.turns import TurnLog, TurnRecord

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conversation.context import Services, TurnContext
 from conversation.input_check import check_text
-from conversation.small_talk import greet, small_talk
+from conversation.small_talk_reply import greet, small_talk
 from customers.contacts import ContactHistory
 from detection import assess
 from handoff.turns import TurnRecord

@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 
 from conversation import replies
 from conversation.context import Reply, TurnContext
-from conversation.ratings import asks_for_rating
+from conversation.rating_reply import asks_for_rating
 from customers.contacts import Contact, ContactHistory, signed_identities, verified_identities
 from customers.echo import plain_text
 from customers.facts import mask_personal

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conversation.context import Services, TurnContext
-from conversation.handoff import relay_to_agent, request_human, start_handoff, take_contact
+from conversation.handoff_reply import relay_to_agent, request_human, start_handoff, take_contact
 from conversation.input_check import check_text
 from detection import Reason, assess
 from handoff.journal import new_reference

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conversation.context import Services, TurnContext
 from conversation.input_check import check_text
-from conversation.ticket_status import ticket_status
+from conversation.ticket_reply import ticket_status
 from customers.contacts import ContactHistory
 from detection import assess
 from handoff.queue import HandoffQueue
