@@ -12,7 +12,7 @@ import pytest
 from actions import runtime
 from conversation.context import Services
 from tests.conversation.turn_fixtures import (  # noqa: F401
-    encoder, fitted, kb_config, redis_down, services, settings_env,
+    encoder, fitted, config, redis_down, services, settings_env,
 )
 
 CACHED = (runtime.settings, runtime.redis_client, runtime.outage_journal, runtime.knowledge_base, runtime.secret)

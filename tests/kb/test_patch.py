@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from test_index import SMALL_KB, config, encoder, make_entry, small_index  # noqa: F401  (shared fixtures)
+from tests.small_kb import SMALL_KB, config, encoder, make_entry, small_index  # noqa: F401  (shared fixtures)
 
 import kb.index
 from kb.index import Fit, RetrievalIndex

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from test_index import SMALL_KB, config, encoder, make_entry, small_index  # noqa: F401  (shared fixtures)
+from tests.small_kb import SMALL_KB, config, encoder, make_entry, small_index  # noqa: F401  (shared fixtures)
 
 import kb.fits
 from kb.entry import Entry
