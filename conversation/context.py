@@ -20,7 +20,7 @@ from handoff.journal import OutageJournal
 from handoff.turns import TurnRecord
 from infra.settings import Settings
 from kb.service import KnowledgeBase
-from protocol.metadata import written
+from protocol.metadata import intent_name, written
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,7 +56,7 @@ class TurnInput:
 
     @property
     def intent(self) -> str:
-        return str((self.latest.get("intent") or {}).get("name") or "")
+        return intent_name(self.latest)
 
     def slot(self, name: str) -> Any:
         return self.slots.get(name)

@@ -14,7 +14,7 @@ from typing import Any
 from detection import Assessment, Reason, Turn, assess
 from handoff.context import transcript
 from handoff.turns import CHIT_CHAT, TurnRecord
-from protocol.metadata import written
+from protocol.metadata import intent_name, written
 from protocol.replies import DONT_KNOW
 
 OUTAGE_DETAIL = "taken while our systems were down"
@@ -39,7 +39,7 @@ class HeldConversation:
 
     @property
     def intent(self) -> str:
-        return str((self.latest.get("intent") or {}).get("name") or "")
+        return intent_name(self.latest)
 
 
 def judge_alone(conversation: HeldConversation) -> Assessment:

@@ -23,3 +23,9 @@ def written(message: Mapping[str, Any]) -> str:
         return full
     text = message.get("text")
     return text if isinstance(text, str) else ""
+
+
+def intent_name(message: Mapping[str, Any]) -> str:
+    """The intent Rasa's NLU gave `message` (a tracker's latest message), or "" without one."""
+    intent = message.get("intent")
+    return str(intent.get("name") or "") if isinstance(intent, Mapping) else ""
