@@ -9,15 +9,16 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
 from actions.outage import journal_replayer
-from actions.runtime import knowledge_base, settings
+from actions.runtime import services, settings
 
 logger = logging.getLogger(__name__)
 
 
 def warm_up(*_: object) -> None:
-    """Load the model and the shared fit now; a failure here is logged, not fatal."""
+    """Load the model, the shared fit and the identity secret now (not on rasa-sdk's event loop during
+    the first turn); a failure here is logged, not fatal."""
     try:
-        knowledge_base().ask("warm up")
+        services().knowledge_base.ask("warm up")
     except Exception as error:  # noqa: BLE001 - e.g. Redis down: the server still starts
         logger.warning("Warm-up skipped: %s", error)
 
