@@ -89,6 +89,22 @@ def test_an_agent_takes_the_chat_talks_with_the_customer_and_resolves_it(
     screenshot(page, "desk-resolved")
 
 
+def test_the_agent_opens_the_ticket_as_plain_text_with_the_customers_summary(
+        running_stack: RunningStack, stack_redis, socket_customer, open_page):
+    page = open_page(f"{running_stack.desk_url}/desk/login")
+    log_in(page, running_stack.desk_url, "alice", stack_redis)
+    customer = socket_customer()
+    handoff = queued(customer, stack_redis)
+    take(page, handoff, customer, "Alice")
+
+    with page.expect_response(f"**/desk/conversations/{handoff.ticket}/ticket.txt") as opened:
+        page.get_by_role("link", name="The ticket as plain text").click()
+    response = opened.value
+    assert response.status == 200 and response.headers["content-type"].startswith("text/plain")
+    text = page.locator("body").inner_text()
+    assert text.startswith(f"Ticket {handoff.ticket}") and ASK in text
+
+
 def test_two_agents_claiming_at_once_exactly_one_wins(running_stack: RunningStack, stack_redis):
     from handoff.presence import heartbeat
 
