@@ -11,7 +11,6 @@ import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -23,6 +22,7 @@ from desk.services import Services, services
 from desk.snapshot import queue_snapshot
 from handoff.queue import EVENTS_CHANNEL, conversation_channel
 from handoff.records import Handoff
+from infra.redis_client import connect_async
 
 REFRESH_SECONDS = 15
 REDIS_DOWN = "The desk's database (Redis) can't be reached. Nothing is lost; reconnecting..."
@@ -42,7 +42,7 @@ async def _subscribed(svc: Services, channels: list[str],
                       body: Callable[[Any], AsyncIterator[str]]) -> AsyncGenerator[str, None]:
     """Run `body(pubsub)` with a fresh subscription; a Redis failure ends the stream with a
     `problem` event (the page shows it and reconnects)."""
-    client = aioredis.from_url(svc.settings.redis.url, socket_connect_timeout=3)
+    client = connect_async(svc.settings.redis, socket_timeout=None)
     pubsub = client.pubsub()
     try:
         await pubsub.subscribe(*channels)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from desk.customer_chat import CustomerUnreachable, tell
@@ -16,6 +15,7 @@ from handoff.eta import eta_minutes
 from handoff.presence import online_agents
 from handoff.queue import EVENTS_CHANNEL
 from handoff.records import Handoff
+from infra.redis_client import connect_async
 from protocol.widget import HANDOFF_STATUS
 
 log = logging.getLogger("desk.positions")
@@ -61,7 +61,7 @@ async def push_once(svc: Services) -> int:
 async def run_position_pusher(svc: Services) -> None:
     """Forever: a round now, then after each queue event or PERIOD_SECONDS; survives Redis and Rasa outages."""
     while True:
-        client = aioredis.from_url(svc.settings.redis.url, socket_connect_timeout=3)
+        client = connect_async(svc.settings.redis, socket_timeout=None)
         pubsub = client.pubsub()
         try:
             await pubsub.subscribe(EVENTS_CHANNEL)

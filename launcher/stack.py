@@ -26,20 +26,15 @@ SAMPLE_KB = REPO_ROOT / "kb" / "content"
 
 
 def service_env(settings: Settings) -> dict[str, str]:
-    """The environment every server gets: all settings, plus Redis split into the parts
-    endpoints.yml reads, and the token (generated if unset) so all agree on it.
+    """The environment every server gets: all settings (REDIS_URL among them, which
+    endpoints.yml passes to Rasa's stores), and the token (generated if unset) so all agree on it.
 
     Secrets travel only here (never on a command line, where `ps` shows them).
     """
-    redis = settings.redis
     return {
         **os.environ,
         **settings.as_env(),
         "RASA_TOKEN": rasa_token(settings),
-        "REDIS_HOST": redis.host,
-        "REDIS_PORT": str(redis.port),
-        "REDIS_DB": str(redis.db),
-        "REDIS_PASSWORD": redis.password,
         "PYTHONPATH": str(REPO_ROOT),
         "HF_HUB_OFFLINE": "1",
         "OMP_NUM_THREADS": str(settings.torch_threads),

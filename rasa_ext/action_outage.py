@@ -36,6 +36,7 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 
 from handoff.journal import ACTIONS_DOWN_KEY, new_reference  # stdlib only: importable in Rasa's environment
+from rasa_ext.redis_connection import client
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +64,8 @@ ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "30"))
 
 @functools.lru_cache(maxsize=1)
 def _redis() -> redis.Redis:
-    """The Redis endpoints.yml names (the variables launcher.stack sets), with short timeouts."""
-    return redis.Redis(
-        host=os.environ.get("REDIS_HOST", "localhost"), port=int(os.environ.get("REDIS_PORT", "6379")),
-        db=int(os.environ.get("REDIS_DB", "0")), password=os.environ.get("REDIS_PASSWORD") or None,
-        socket_connect_timeout=2, socket_timeout=2,
-    )
+    """The stores' Redis (REDIS_URL, which launcher.stack sets), with short timeouts."""
+    return client(socket_connect_timeout=2, socket_timeout=2)
 
 
 def kept_for_people(tracker: DialogueStateTracker) -> dict[str, Any] | None:

@@ -50,6 +50,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from redis.exceptions import RedisError
 
 from rasa_ext.held_journal import HeldJournal
+from rasa_ext.redis_connection import client
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,10 @@ class OutageLockStore(RedisLockStore):
     """Redis locks, or in-process locks while Redis is unreachable."""
 
     def __init__(self, endpoint_config: Any) -> None:
-        super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
+        options = dict(endpoint_config.kwargs)
+        url = options.pop("redis_url", None)
+        super().__init__(**options)
+        self.red = client(url)  # REDIS_URL: one server or Sentinel (follows a failover)
         self._fallback = InMemoryLockStore()
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
@@ -118,7 +122,7 @@ def _key(event: Event) -> str:
 class OutageTrackerStore(RedisTrackerStore):
     """Redis trackers, held in memory (and journalled) while Redis is unreachable, written back after."""
 
-    def __init__(self, domain: Any, host: str = "localhost", **kwargs: Any) -> None:
+    def __init__(self, domain: Any, redis_url: str | None = None, **kwargs: Any) -> None:
         self._held = InMemoryTrackerStore(domain)
         self._journal = HeldJournal(JOURNAL_DIR)
         # Conversations last read from memory: their next save joins Redis's history as a held
@@ -129,7 +133,9 @@ class OutageTrackerStore(RedisTrackerStore):
         # Redis cannot be read for during an outage goes on from where it was, not afresh.
         self._recent: OrderedDict[str, str] = OrderedDict()
         self._recent_bytes = 0
-        super().__init__(domain, host=host, **kwargs)
+        super().__init__(domain, **kwargs)
+        # REDIS_URL: one server or Sentinel (follows a failover); text, as Rasa's own client.
+        self.red = client(redis_url, decode_responses=True)
 
     @property
     def domain(self) -> Domain:

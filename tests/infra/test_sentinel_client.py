@@ -1,0 +1,58 @@
+"""Clients of a redis+sentinel:// URL follow a failover: real master, replica and sentinel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from infra.redis_client import connect, connect_async
+from infra.settings import RedisSettings
+from rasa_ext.redis_connection import client
+from tests.infra.sentinel_cluster import SentinelCluster
+from tests.support import wait_for
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelCluster]:
+    started = SentinelCluster(Path(tmp_path_factory.mktemp("sentinel")))
+    try:
+        started.start()
+        yield started
+    finally:
+        started.stop()
+
+
+def answers(probe: redis.Redis) -> bool:
+    try:
+        return probe.get("before") == b"failover"
+    except redis.ConnectionError:
+        return False
+
+
+def test_every_client_reaches_the_new_master_after_the_old_one_is_killed(cluster: SentinelCluster):
+    settings = RedisSettings(cluster.url(db=3))
+    app, rasa = connect(settings), client(cluster.url(db=3), decode_responses=True)
+    app.set("before", "failover")
+    assert app.wait(1, 1000) == 1  # on the replica before the kill
+    killed = cluster.kill_master()
+    with pytest.raises(redis.ConnectionError):
+        app.get("before")  # during the failover window: an error the caller's outage path handles
+    wait_for(lambda: answers(app), "the same client answers from the new master", timeout=30, every=0.1)
+    assert cluster.master_port() != killed
+    app.rpush("after", "1")
+    assert rasa.lrange("after", 0, -1) == ["1"] and rasa.get("before") == "failover"
+
+    async def async_client() -> tuple[bytes | None, int]:
+        desk = connect_async(settings)
+        try:
+            return await desk.get("before"), await desk.publish("channel", "x")
+        finally:
+            await desk.aclose()
+
+    assert asyncio.run(async_client())[0] == b"failover"
+    cluster.fail_over(killed)  # the killed server is back, as a replica of the new master
+    assert app.get("before") == b"failover"
