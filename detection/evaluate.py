@@ -147,7 +147,7 @@ def evaluate(rows: Sequence[Row]) -> dict[str, Any]:
             "fired_on_offensive": sum(_has_kind(r, kind) for r in offensive),
             "fired_on_other": sum(_has_kind(r, kind) for r in rows if not _is_offensive(r)),
         }
-        for kind in ("words", "tone", "abuse", "legal")
+        for kind in ("words", "tone", "abuse", "legal", "asked_before")
     }
     final = "detector"
     return {
@@ -213,9 +213,9 @@ def print_report(report: dict[str, Any], ms_per_message: float) -> None:
     print(f"  levels on W rows: {report['frustration_level_on_offensive']}")
     print("  (precision is a proxy: unflagged rows may be frustrated too)")
     print(f"\nComplaint-intent rows assessed as frustrated (information): {_rate(report['complaint_rows_frustrated'])}")
-    print("\nSignals firing (bitext has no labels for tone, abuse or legal; they should be rare):")
+    print("\nSignals firing (bitext has no labels for tone, abuse, legal or asked-before; they should be rare):")
     for kind, counts in report["signals"].items():
-        print(f"  {kind:6} on W rows {counts['fired_on_offensive']:4}   on other rows {counts['fired_on_other']:4}")
+        print(f"  {kind:12} on W rows {counts['fired_on_offensive']:4}   on other rows {counts['fired_on_other']:4}")
     print(f"\nSpeed: {ms_per_message:.3f} ms per message")
 
 

@@ -4,8 +4,8 @@ Scoring: every signal has a weight (1 moderate, 2 strong). The weights of the re
 (`WINDOW`) are added up: 1 makes the level "rising", 2 or more "high". So one swear word, a
 shouted message or one rejected answer is "rising"; swearing plus capitals, two frustrated
 messages, the same question three times or three "don't know" answers in a row is "high".
-Abuse, legal threats and requests for a person are flags (weight 0): they have their own
-handling and do not by themselves say how frustrated the customer is.
+Abuse, legal threats, requests for a person and saying they asked before are flags (weight 0):
+they have their own handling and do not by themselves say how frustrated the customer is.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ class Assessment:
     wants_human: bool
     legal: bool
     abusive: bool
+    asked_before: bool = False  # the newest message says they asked before: a repeat contact
 
     @property
     def hand_off(self) -> bool:
@@ -81,8 +82,8 @@ def assess(turns: Sequence[Turn]) -> Assessment:
         turns: the customer's turns, oldest first; the last one is the newest message.
 
     Returns:
-        The assessment. `wants_human` and `abusive` describe the newest message (the caller
-        warns once about abuse and ends if it continues); `legal` stays raised once any
+        The assessment. `wants_human`, `abusive` and `asked_before` describe the newest message
+        (the caller warns once about abuse and ends if it continues); `legal` stays raised once any
         message threatened legal action. Reasons cover the recent turns plus any legal threat.
     """
     reasons: list[Reason] = []
@@ -111,6 +112,7 @@ def assess(turns: Sequence[Turn]) -> Assessment:
         wants_human="human_request" in newest_kinds,
         legal=legal,
         abusive="abuse" in newest_kinds,
+        asked_before="asked_before" in newest_kinds,
     )
 
 

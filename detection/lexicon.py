@@ -207,6 +207,65 @@ HUMAN_NOUN_BLOCKERS = _compile(r"in person", r"someone (?:else|stole|has|used|ha
 FUZZY_MIN_LETTERS = 5
 FUZZY_MIN_FILLER_LETTERS = 4
 
+# The customer says they have asked before ("third time I'm asking", "I already told you", "still
+# no reply"): a repeat contact, whether or not an earlier one is on record. Only words about
+# contacting us count, so "can I order again?" and "is it still in stock?" do not.
+_CONTACTED = (
+    r"ask(?:ed|ing)?", r"tell(?:ing)?", r"told", r"contact(?:ed|ing)?", r"wr(?:ote|itten|iting)",
+    r"messag(?:ed|ing)", r"e-?mail(?:ed|ing)", r"call(?:ed|ing)", r"rang", r"phon(?:ed|ing)",
+    r"chat(?:ted|ting)", r"explain(?:ed|ing)?", r"report(?:ed|ing)", r"rais(?:ed|ing)", r"complain(?:ed|ing)",
+    r"reached out", r"reaching out", r"spoken?", r"speaking", r"talk(?:ed|ing)",
+)
+# Past forms only where the customer tells what they did: "how do I contact you again?" asks.
+_CONTACTED_PAST = (
+    r"asked", r"told", r"contacted", r"wrote", r"written", r"messaged", r"e-?mailed", r"called", r"rang",
+    r"phoned", r"chatted", r"explained", r"reported", r"raised", r"complained", r"reached out", r"spoken?",
+    r"talked",
+)
+_GAP = r"(?:[\s,]+\S+){0,4}?[\s,]+"  # up to four words in between
+_I = r"\b(?:i|we)(?:'ve|'d| have| had)?(?: (?:already|just|also|even|literally|now))?"
+_ORDINAL = r"(?:second|third|fourth|fifth|sixth|tenth|umpteenth|nth|2nd|3rd|4th|5th|\d+th)"
+_BEFORE = (
+    r"already", r"again", r"twice", r"(?:two|three|four|five|several|multiple|many|numerous|so many|\d+) times",
+    r"yesterday", r"earlier", r"last (?:week|month|time)", r"(?:a few|a couple of|two|three|\d+) (?:days|weeks) ago",
+    r"before(?=\s*(?:[,.!?;:)]|$|and\b|but\b|so\b|too\b|now\b))", r"again and again", r"over and over",
+    r"time and (?:time )?again", r"repeatedly", r"countless times",
+)
+_ASKED_BEFORE_PHRASES = (
+        # "the third time I'm asking", "3rd time contacting you", "for the fourth time: where is it?"
+        r"\b" + _ORDINAL + r" time" + _GAP + _words(*_CONTACTED), r"\bfor the " + _ORDINAL + r" time\b",
+        # "I've asked this already", "I already told you", "we called twice", "I emailed yesterday"
+        _I + " " + _words(*_CONTACTED_PAST) + r"(?:" + _GAP + r"|[\s,]+)" + _words(*_BEFORE),
+        _I + r" already " + _words(*_CONTACTED_PAST),
+        # "I'm asking again", "I've been chasing this for weeks", "I have been trying to reach you"
+        r"\b(?:i'?m|i am|we'?re|we are) " + _words(*_CONTACTED) + r"(?:" + _GAP + r"|[\s,]+)again\b",
+        r"\b(?:i'?ve|i have|we'?ve|we have) been (?:" + "|".join(_CONTACTED)
+        + r"|chasing|trying to (?:reach|contact|get through|get hold of|get an answer))\b",
+        # "still waiting for a reply", "still no answer", "still haven't heard back", "still not resolved"
+        r"\bstill (?:waiting|no|not|nothing|haven'?t|have not|hasn'?t|has not|don'?t|do not|didn'?t|did not)"
+        r"(?:[\s,]+\S+){0,3}?[\s,]+(?:answers?|repl(?:y|ies)|responses?|call ?backs?|word|heard|got back"
+        r"|resolved|sorted(?: out)?|fixed|solved|dealt with)\b",
+        # "nobody got back to me", "never heard back", "no one replied to my e-mail"
+        r"\b(?:never|haven'?t|have not|didn'?t|did not|no ?one|no-one|nobody)(?:[\s,]+\S+){0,2}?[\s,]+"
+        r"(?:heard back|got back to (?:me|us)|(?:replied|responded) to (?:me|us|my)|answered (?:me|us|my)"
+        r"|(?:called|rang|phoned) (?:me |us )?back)\b",
+        # "how many times do I have to ask", "the same question again", "sorry to bother you again"
+        r"\bhow many times (?:do|must|should|have|did|will|am) (?:i|we)\b",
+        r"\b(?:ask(?:ed|ing)?|answer(?:ed|ing)?) (?:you )?the same (?:question|thing)\b",
+        r"\b(?:bother(?:ing)?|trouble|disturb(?:ing)?) you again\b",
+        # "my last e-mail", "my previous ticket", "last time I asked you said..."
+        r"\b(?:my|our) (?:previous|last|earlier|other|first) (?:ticket|case|complaint|message|e-?mail|chat|call"
+        r"|request|enquiry|inquiry|query)\b",
+        r"\b(?:last|previous|the other) time (?:i|we) " + _words(*_CONTACTED_PAST),
+)
+ASKED_BEFORE = re.compile("|".join(_ASKED_BEFORE_PHRASES), re.IGNORECASE)
+# Every phrase above contains one of these (lower case): a message without any is not searched,
+# which keeps the long pattern off most messages.
+ASKED_BEFORE_HINTS = (
+    "time", "again", "already", "twice", "yesterday", "earlier", "before", "ago", "over and over", "been",
+    "still", "back", "replied", "responded", "answered", "how many", "same", "previous", "last", "other", "first",
+)
+
 # Stopwords dropped before comparing two customer messages for a repeated question.
 STOPWORDS = frozenset(
     "a an the i me my you your u ur to of in on for and or is are was be it this that can "

@@ -21,7 +21,8 @@ class Signal:
     """One thing noticed in a message.
 
     Attributes:
-        kind: the `Reason.kind` it becomes ("words", "tone", "abuse", "legal", "human_request").
+        kind: the `Reason.kind` it becomes ("words", "tone", "abuse", "legal", "human_request",
+            "asked_before").
         detail: short explanation for the agent, e.g. "swearing ('damn')".
         weight: contribution to the frustration level (1 moderate, 2 strong, 0 a flag only).
     """
@@ -44,7 +45,8 @@ def message_signals(text: str) -> list[Signal]:
 
     Returns:
         The signals, at most one per kind of evidence (swearing, complaint, tone, abuse,
-        legal, request for a person), so one message cannot count the same thing twice.
+        legal, request for a person, saying they asked before), so one message cannot count
+        the same thing twice.
     """
     found = [
         _swearing(text),
@@ -52,6 +54,7 @@ def message_signals(text: str) -> list[Signal]:
         _tone(text),
         _match_signal(lexicon.ABUSE, text, "abuse", "insult or threat"),
         legal_threat(text),
+        asked_before(text),
     ]
     if wants_human(text):
         found.append(Signal("human_request", "asks for a person", 0))
@@ -61,6 +64,18 @@ def message_signals(text: str) -> list[Signal]:
 def legal_threat(text: str) -> Signal | None:
     """The legal-threat signal of a message ("I'll sue", "my lawyer"), if any."""
     return _match_signal(lexicon.LEGAL, text, "legal", "legal threat")
+
+
+def asked_before(text: str) -> Signal | None:
+    """The customer says they have asked before ("third time I'm asking", "still no reply"), if so.
+
+    A flag (weight 0): a repeat contact even when none is on record. What upsets the customer in
+    the same message ("ridiculous") counts on its own, so the claim does not count twice.
+    """
+    lowered = text.lower()
+    if not any(hint in lowered for hint in lexicon.ASKED_BEFORE_HINTS):
+        return None
+    return _match_signal(lexicon.ASKED_BEFORE, text, "asked_before", "says they asked before")
 
 
 def _match_signal(pattern: re.Pattern[str], text: str, kind: str, label: str) -> Signal | None:
