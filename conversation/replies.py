@@ -8,7 +8,8 @@ from typing import Any
 from conversation.input_check import Problem
 from customers.echo import quoted
 from kb.entry import Entry
-from protocol.metadata import MAX_FULL_TEXT_CHARS
+from kb.store import fingerprint
+from protocol.metadata import KB_ANSWER_KEY, MAX_FULL_TEXT_CHARS
 from protocol.widget import HANDOFF_STATUS, RATING_REQUEST
 
 Message = dict[str, Any]
@@ -28,12 +29,20 @@ def source_line(entry: Entry) -> str:
 
 
 def answer(entry: Entry, lead: str = "") -> list[Message]:
-    """The entry's answer, its source, and the "did that answer" question."""
+    """The entry's answer, its source, and the "did that answer" question.
+
+    The answer names its entry and version (protocol.metadata.KB_ANSWER_KEY).
+    """
     body = f"{lead}\n\n{entry.answer}" if lead else entry.answer
     return [
-        {"text": f"{body}\n\n{source_line(entry)}"},
+        {"text": f"{body}\n\n{source_line(entry)}", KB_ANSWER_KEY: {"entry": entry.id, "version": fingerprint(entry)}},
         {"text": "Did that answer your question?", "buttons": YES_NO},
     ]
+
+
+def answer_version(messages: list[Message]) -> str:
+    """The version of the entry answered with among `messages` ("" when none is an answer)."""
+    return next((str(m[KB_ANSWER_KEY]["version"]) for m in messages if m.get(KB_ANSWER_KEY)), "")
 
 
 def left_out(titles: list[str]) -> str:

@@ -8,7 +8,8 @@
     reply        else the action's own reply (a Responder: kb_reply, small_talk, ticket_status,
                  ...), after one apology and a restatement when frustration is rising
     notices      service notices the conversation has not heard go in front of the reply
-    record       the turn log, the contact history, and a waiting handoff's transcript
+    record       the turn log, the contact history, the entries' outcomes (kb.outcomes), and a
+                 waiting handoff's transcript
 
 The action (actions.customer_turn) builds the TurnInput from Rasa's tracker and turns the
 TurnResult into dispatcher messages and Rasa events. Blocking work (Redis, encoding, FAISS) runs
@@ -27,6 +28,7 @@ from conversation.handoff_reply import start_handoff
 from conversation.input_check import check_text
 from conversation.notice_reply import notices_to_tell
 from conversation.outage import outage_turn
+from conversation.outcome_record import count_outcomes
 from customers.contacts import ContactHistory, identities
 from customers.flags import flag_customer
 from customers.profile import customer_after
@@ -35,6 +37,7 @@ from handoff.queue import HandoffQueue
 from handoff.records import Line
 from handoff.summary import add_to_summary
 from handoff.turns import CHIT_CHAT, KB_OUTCOMES, TurnLog, TurnRecord
+from protocol.metadata import KB_ANSWER_KEY
 from protocol.replies import CLARIFY, DONT_KNOW
 
 FEEDBACK = {"affirm": "yes", "deny": "no"}
@@ -122,10 +125,13 @@ async def tell_notices(context: TurnContext, reply: Reply) -> None:
 def record(context: TurnContext, reply: Reply) -> None:
     """Keep the turn: the turn log, the contact history, and a waiting handoff's transcript."""
     client = context.services.redis
-    TurnLog(client).append(context.sender_id, TurnRecord(
+    turn = TurnRecord(
         text=context.text, intent=context.intent, outcome=reply.outcome, entries=reply.entries,
         feedback=FEEDBACK.get(context.intent, ""), level=context.assessment.level,
-    ))
+        version=replies.answer_version(context.said),
+    )
+    TurnLog(client).append(context.sender_id, turn)
+    count_outcomes(client, context.customer, context.sender_id, context.turns, turn)
     topic = context.text if reply.outcome in KB_OUTCOMES else ""
     ContactHistory(client).touch(
         context.sender_id, identities(context.customer), reply.entries, context.intent, topic,
@@ -141,4 +147,4 @@ def record(context: TurnContext, reply: Reply) -> None:
             queue.update(handoff.ticket, summary=add_to_summary(handoff.summary, context.text))
         for message in context.said:
             if message.get("text"):
-                queue.append(handoff.ticket, Line("bot", message["text"]))
+                queue.append(handoff.ticket, Line("bot", message["text"], answer=message.get(KB_ANSWER_KEY)))

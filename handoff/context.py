@@ -20,7 +20,7 @@ from handoff.records import PRIORITY_HIGH, PRIORITY_LEGAL, PRIORITY_NORMAL, PRIO
 from handoff.summary import Summary, SummaryInput, build_summary
 from handoff.turns import KB_OUTCOMES, TurnRecord
 from kb.service import KnowledgeBase
-from protocol.metadata import written
+from protocol.metadata import KB_ANSWER_KEY, written
 
 SUGGESTED_ENTRIES = 3
 
@@ -33,7 +33,8 @@ def transcript(events: Iterable[dict[str, Any]]) -> list[Line]:
         if event.get("event") == "user" and event.get("text") and not event["text"].startswith("/"):
             lines.append(Line("customer", written(event), at=event.get("timestamp") or time.time()))
         elif event.get("event") == "bot" and event.get("text"):
-            lines.append(Line("bot", event["text"], at=event.get("timestamp") or time.time()))
+            answer = (event.get("metadata") or {}).get(KB_ANSWER_KEY)  # a KB answer's entry and version
+            lines.append(Line("bot", event["text"], at=event.get("timestamp") or time.time(), answer=answer))
     return lines
 
 

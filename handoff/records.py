@@ -33,6 +33,7 @@ class Line:
     text: str
     name: str = ""
     at: float = field(default_factory=time.time)
+    answer: dict[str, str] | None = None  # a bot line that was a KB answer: its {"entry", "version"}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

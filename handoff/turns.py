@@ -29,6 +29,7 @@ class TurnRecord:
     feedback: str = ""  # "yes" | "no" | "" : the reaction to the previous answer
     level: str = "none"  # frustration level after this turn
     at: float = field(default_factory=time.time)
+    version: str = ""  # the answered entry's version (kb.store.fingerprint): what the customer read
 
 
 def rejected_entries(turns: list[TurnRecord]) -> list[str]:

@@ -13,6 +13,10 @@ FULL_TEXT_KEY: Final = "full_text"
 # What is kept of a longer message for the transcript: a long e-mail pasted whole is ~10,000
 # characters; beyond 20,000 it is not a message anyone reads, and it is stored with every turn.
 MAX_FULL_TEXT_CHARS: Final = 20_000
+# The other way: a bot message that is a KB answer carries {"entry": id, "version": fingerprint}
+# under this key; Rasa keeps it in the bot event's metadata, so a handoff's transcript can say
+# which version of the entry the customer read.
+KB_ANSWER_KEY: Final = "kb_answer"
 
 
 def written(message: Mapping[str, Any]) -> str:
