@@ -68,6 +68,28 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(f"exported {count} entries (version {snapshot.version}) to {args.path}")
 
 
+def cmd_stats(args: argparse.Namespace) -> None:
+    from kb.outcomes import COLUMNS, EntryOutcomes, rows
+
+    store = _store()
+    table = rows(store.snapshot().entries, EntryOutcomes(store.client).table(args.days))
+    if args.json:
+        print(json.dumps([counts.to_dict() for counts in table], indent=2))
+        return
+    print(f"outcomes per entry over the last {args.days} day(s), today included (UTC)")
+    print(f"{COLUMNS[0]:32s}" + "".join(f"{name:>14s}" for name in COLUMNS[1:]))
+    for counts in table:
+        values = counts.to_dict()
+        print(f"{counts.id:32s}" + "".join(f"{values[name]:>14}" for name in COLUMNS[1:]))
+
+
+def _days(text: str) -> int:
+    days = int(text)
+    if not 1 <= days <= 90:
+        raise argparse.ArgumentTypeError("the period is 1 to 90 days")
+    return days
+
+
 def cmd_search(args: argparse.Namespace) -> None:
     from kb.service import KnowledgeBase
 
@@ -113,6 +135,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the KB in Redis to one YAML file")
     p.add_argument("path", type=Path)
     p.set_defaults(run=cmd_export)
+    p = sub.add_parser("stats", help="outcomes per entry: answered, offered, chosen, helped, not, what followed")
+    p.add_argument("--days", type=_days, default=30, help="the period, 1 to 90 days (default 30)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_stats)
     p = sub.add_parser("search", help="show the decision and top entries for a question")
     p.add_argument("text")
     p.add_argument("-k", type=int, default=5, help="how many entries to list")

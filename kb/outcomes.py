@@ -130,3 +130,10 @@ class EntryOutcomes:
         since = (time.time() if now is None else now) - days * 86400
         shown = {m.decode() for m in self._redis.zrangebyscore(LAST_SHOWN_KEY, since, "+inf")}
         return [entry_id for entry_id in entry_ids if entry_id not in shown]
+
+
+def rows(entry_ids: Iterable[str], table: dict[str, EntryCounts]) -> list[EntryCounts]:
+    """One row per entry (zeros for one never counted; counted entries since deleted too), the
+    most answered first."""
+    every = {entry_id: table.get(entry_id, EntryCounts(entry_id)) for entry_id in entry_ids} | table
+    return sorted(every.values(), key=lambda c: (-c.answered, -c.offered, c.id))

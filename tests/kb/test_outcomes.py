@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 import redis
 
+from kb.cli import main
 from kb.outcomes import KEEP_DAYS, EntryCounts, EntryOutcomes, day_key, utc_day
+from kb.store import KBStore
+from tests.small_kb import SMALL_KB
 
 NOW = 1_796_000_000.0  # a fixed moment, so days are days
 DAY = 86400
@@ -43,3 +49,23 @@ def test_when_each_entry_was_last_shown_and_which_were_never_shown_in_90_days(re
     assert outcomes.last_shown("refunds") == NOW - 2 * DAY
     assert outcomes.last_shown("password") is None
     assert outcomes.never_shown(["password", "refunds", "delivery"], 90, NOW) == ["password", "delivery"]
+
+
+def test_kb_stats_prints_every_entry_with_its_counts(redis_client: redis.Redis, redis_url: str,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    KBStore(redis_client).save(SMALL_KB[:2])
+    EntryOutcomes(redis_client).add([("answered", "cancel-order"), ("helped", "cancel-order")])
+    main(["stats", "--days", "7", "--json"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == [
+        {"id": "cancel-order", "answered": 1, "offered": 0, "chosen": 0, "helped": 1, "not_helped": 0,
+         "handoff_after": 0, "repeat_after": 0},
+        {"id": "reset-password", "answered": 0, "offered": 0, "chosen": 0, "helped": 0, "not_helped": 0,
+         "handoff_after": 0, "repeat_after": 0},
+    ]
+    main(["stats"])
+    table = capsys.readouterr().out.splitlines()
+    assert table[0] == "outcomes per entry over the last 30 day(s), today included (UTC)"
+    assert table[2].split() == ["cancel-order", "1", "0", "0", "1", "0", "0", "0"]
