@@ -4,8 +4,7 @@ Rasa 3.6 with its plain Redis stores drops a message when Redis is unreachable: 
 lock fails, the REST channel answers `[]` and socket.io sends nothing, so the customer is left in
 silence and what they typed is gone. These stores (named in endpoints.yml) instead:
 
-* lock store: falls back to an in-process lock while Redis is down. One conversation is routed
-  to one Rasa replica (see the README), so a per-process lock is enough for the outage;
+* lock store: rasa_ext/lock_store.py (an in-process lock while Redis is down);
 * tracker store: keeps a conversation it could not write in memory, continues it from there
   (or from the last version it saved, for the recent conversations it served) while Redis
   stays down, and writes it into Redis (after the history Redis already had) as soon as Redis
@@ -41,8 +40,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
@@ -63,37 +60,6 @@ DATA_DIR = Path(os.environ.get("DATA_DIR") or Path(__file__).resolve().parents[1
 JOURNAL_DIR = DATA_DIR / "rasa-held"
 # How often, while anything is held, Redis is asked whether it is back.
 WATCH_SECONDS = 1.0
-
-
-class OutageLockStore(RedisLockStore):
-    """Redis locks, or in-process locks while Redis is unreachable."""
-
-    def __init__(self, endpoint_config: Any) -> None:
-        options = dict(endpoint_config.kwargs)
-        url = options.pop("redis_url", None)
-        super().__init__(**options)
-        self.red = client(url)  # REDIS_URL: one server or Sentinel (follows a failover)
-        self._fallback = InMemoryLockStore()
-
-    def get_lock(self, conversation_id: str) -> TicketLock | None:
-        try:
-            return super().get_lock(conversation_id)
-        except RedisError as error:
-            logger.warning("Redis unreachable, using an in-process lock for %s: %s", conversation_id, error)
-            return self._fallback.get_lock(conversation_id)
-
-    def delete_lock(self, conversation_id: str) -> None:
-        self._fallback.conversation_locks.pop(conversation_id, None)
-        try:
-            super().delete_lock(conversation_id)
-        except RedisError:
-            pass  # nothing was kept in Redis while it was down
-
-    def save_lock(self, lock: TicketLock) -> None:
-        try:
-            super().save_lock(lock)
-        except RedisError:
-            self._fallback.save_lock(lock)
 
 
 def outage_events(held: DialogueStateTracker, stored: DialogueStateTracker | None) -> list[Event]:
