@@ -18,6 +18,7 @@ from desk.pages import SECURITY_HEADERS, render
 from desk.roles import allowed
 from desk.services import Services, services
 from desk.users import User
+from handoff.provenance import shown_answers
 from handoff.records import PRIORITY_NAMES, Handoff
 from handoff.summary_views import for_desk_page, for_ticket_email
 
@@ -34,6 +35,7 @@ def _page_data(svc: Services, handling: Handling, handoff: Handoff, user: User) 
         "may_claim": may_claim(user, handoff), "may_work": may_work(user, handoff),
         "chatting": handoff.state == "assigned" and may_work(user, handoff),
         "summary_ratings": SUMMARY_RATINGS,
+        "answers": shown_answers(svc.queue.transcript(handoff.ticket), svc.kb),
     }
 
 
@@ -51,11 +53,13 @@ async def page(request: Request) -> Response:
 @guard("desk")
 async def ticket_text(request: Request) -> Response:
     """The ticket as plain text, to answer it by e-mail or pass it on (same access as the page)."""
+    svc = services(request)
     try:
-        handoff = await Handling(services(request)).load(request.path_params["ticket"], request.state.user)
+        handoff = await Handling(svc).load(request.path_params["ticket"], request.state.user)
     except DeskError as error:
         return PlainTextResponse(error.message, status_code=error.status, headers=SECURITY_HEADERS)
-    return PlainTextResponse(for_ticket_email(handoff), headers={
+    answers = await asyncio.to_thread(lambda: shown_answers(svc.queue.transcript(handoff.ticket), svc.kb))
+    return PlainTextResponse(for_ticket_email(handoff, answers), headers={
         **SECURITY_HEADERS, "Content-Disposition": f'inline; filename="{handoff.ticket}.txt"'})
 
 

@@ -1,4 +1,5 @@
-"""The content owners' pages: the entries, the editor, overlaps, and what the KB could not answer.
+"""The content owners' pages: the entries, what each did (desk.outcomes_view), the editor, overlaps, and
+what the KB could not answer.
 
 A saved entry is written to the KB store in Redis at once: the bot's next question uses it, in
 every replica, without retraining or a restart.
@@ -18,6 +19,7 @@ from starlette.routing import Route
 from desk.auth import guard
 from desk.gaps_view import gap_rows, group_count, parse_ids
 from desk.kb_form import EntryForm
+from desk.outcomes_view import Chart, entry_chart, outcome_table, period
 from desk.pages import render
 from desk.services import Services, services
 from kb.gaps import GapLog
@@ -48,13 +50,16 @@ async def entries(request: Request) -> Response:
     """Every entry by category, the overlapping pairs, and how many questions wait unanswered."""
     svc = services(request)
     snapshot = await asyncio.to_thread(svc.kb.snapshot)
-    (overlaps, titles), gap_groups, removed = await asyncio.gather(
+    days, sort = period(request.query_params.get("days")), request.query_params.get("sort")
+    (overlaps, titles), gap_groups, removed, outcomes = await asyncio.gather(
         asyncio.to_thread(_overlaps, svc, snapshot), asyncio.to_thread(group_count, svc.redis),
-        asyncio.to_thread(EntryHistory(svc.redis).deleted))
+        asyncio.to_thread(EntryHistory(svc.redis).deleted),
+        asyncio.to_thread(outcome_table, svc.redis, snapshot.entries, days, sort))
     listed = sorted(snapshot.entries.values(), key=lambda e: (e.category, e.title.lower()))
     return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles,
                                         "gap_groups": gap_groups,
-                                       "deleted": request.query_params.get("deleted"), "removed": removed})
+                                       "deleted": request.query_params.get("deleted"), "removed": removed,
+                                       "outcomes": outcomes})
 
 
 @guard("kb")
@@ -78,11 +83,11 @@ async def gaps_handled(request: Request) -> Response:
 
 def _editor(request: Request, form: EntryForm, new: bool, problems: Sequence[str] = (), status: int = 200,
             overlaps: Sequence[Overlap] = (), titles: dict[str, str] | None = None,
-            versions: Sequence[Version] = (), loaded: Version | None = None) -> Response:
+            versions: Sequence[Version] = (), loaded: Version | None = None, chart: Chart | None = None) -> Response:
     return render(request, "kb_entry.html", {
         "form": form.fields(), "new": new, "problems": list(problems), "overlaps": list(overlaps),
         "titles": titles or {}, "saved": request.query_params.get("saved"), "versions": list(versions),
-        "loaded": loaded,
+        "loaded": loaded, "chart": chart,
     }, status)
 
 
@@ -120,7 +125,9 @@ async def edit_entry(request: Request) -> Response:
     # An earlier version is loaded into the form against the current one: saving brings it back.
     loaded = _version(versions, request.query_params.get("version"))
     form = EntryForm.from_entry(loaded.entry if loaded else entry, fingerprint(entry))
-    return _editor(request, form, new=False, overlaps=overlaps, titles=titles, versions=versions, loaded=loaded)
+    chart = await asyncio.to_thread(entry_chart, svc.redis, entry_id, period(request.query_params.get("days")))
+    return _editor(request, form, new=False, overlaps=overlaps, titles=titles, versions=versions, loaded=loaded,
+                   chart=chart)
 
 
 @guard("kb")

@@ -10,10 +10,11 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from customers.echo import quoted
+from handoff.provenance import ShownAnswer, when
 from handoff.records import PRIORITY_NAMES, Handoff
 from handoff.summary import QUOTE_CHARS, ContactLine, QuotedReason, Summary, Tried
 
@@ -114,26 +115,29 @@ def for_widget(summary: Summary) -> str:
     return "\n".join(lines)
 
 
-def _when(at: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at))
-
-
 def _contact_line(contact: ContactLine) -> str:
     return f"- {contact.when}: {contact.topic or '(no topic)'} ({contact.outcome}" + (
         f", {contact.ticket})" if contact.ticket else ")")
 
 
-def for_ticket_email(handoff: Handoff) -> str:
+def _answer_lines(answer: ShownAnswer) -> list[str]:
+    changed = f"; {answer.since}" if answer.since else ""
+    head = f"- answer as of {answer.as_of}, entry {answer.entry_id} (version {answer.version}){changed}:"
+    return [head, *(f"  | {line}" for line in answer.text.splitlines())]
+
+
+def for_ticket_email(handoff: Handoff, answers: Sequence[ShownAnswer] = ()) -> str:
     """The ticket as plain text, for whoever answers it by e-mail or takes it elsewhere.
 
     The team's copy: it carries what the desk shows (priority, reasons, unverified identities),
-    so it is given only to desk users who may open the conversation.
+    so it is given only to desk users who may open the conversation. `answers`: the KB answers
+    the customer read (handoff.provenance), word for word.
     """
     summary, who = handoff.summary, handoff.summary.who
     card = for_desk_page(summary)
     priority = PRIORITY_NAMES.get(handoff.priority, str(handoff.priority))
     lines = [f"Ticket {handoff.ticket} ({handoff.state}, {priority} priority)",
-             f"Opened {_when(handoff.created_at)}, reply due by {_when(handoff.deadline_at)}"]
+             f"Opened {when(handoff.created_at)}, reply due by {when(handoff.deadline_at)}"]
     if handoff.contact_details:
         lines.append(f"Contact details: {handoff.contact_details}")
     lines += ["", "Customer: " + card.customer + (f" ({card.email})" if card.email else "")
@@ -155,4 +159,6 @@ def for_ticket_email(handoff: Handoff) -> str:
         lines += ["Earlier contacts:", *map(_contact_line, summary.earlier)]
     if summary.possible:
         lines += ["Possibly the same customer (not verified):", *map(_contact_line, summary.possible)]
+    if answers:
+        lines += ["Answers the customer read (word for word):", *(x for a in answers for x in _answer_lines(a))]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,74 @@
+"""Outcomes per entry and the provenance of answers, through the desk's routes on the real Redis."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+
+from handoff.context import transcript
+from handoff.queue import HandoffQueue
+from kb.entry import Entry
+from kb.outcomes import EntryOutcomes
+from kb.store import KBStore, fingerprint
+
+RETURNS = Entry(
+    id="returns", title="Returning an item", category="returns", tags=("returns",), owner="care",
+    last_reviewed="2026-01-01", questions=("How do I send an item back?", "Can I return my order?", "Returns policy"),
+    answer="Print the **label** from your account.", related=(),
+)
+PAYPAL = replace(RETURNS, id="paypal", title="Paying with PayPal", category="payments",
+                 questions=("Can I pay with PayPal?", "Do you take PayPal?", "PayPal checkout"),
+                 answer="Yes, choose PayPal at checkout.")
+
+
+def cells(page: str, entry_id: str) -> list[str]:
+    """The numbers in the outcomes table's row of `entry_id`."""
+    row = re.search(rf'<tr data-entry="{entry_id}">(.*?)</tr>', page, re.S)
+    assert row, f"no row for {entry_id}"
+    return re.findall(r"<td>(\d+)</td>", row.group(1))
+
+
+def test_a_content_owner_sees_each_entrys_outcomes_sorted_and_over_the_period_chosen(client_for, svc):
+    KBStore(svc.redis).save([RETURNS, PAYPAL])
+    outcomes = EntryOutcomes(svc.redis)
+    outcomes.add([("answered", "returns"), ("helped", "returns"), ("handoff_after", "returns"),
+                  ("offered", "paypal"), ("offered", "paypal"), ("chosen", "paypal"), ("answered", "paypal"),
+                  ("answered", "paypal")])
+    carl = client_for("carl")
+    page = carl.get("/desk/kb").text
+    assert cells(page, "returns") == ["1", "0", "0", "1", "0", "1", "0"]
+    assert cells(page, "paypal") == ["2", "2", "1", "0", "0", "0", "0"]
+    assert page.index('data-entry="paypal"') < page.index('data-entry="returns"')  # most answered first
+    by_help = carl.get("/desk/kb?days=7&sort=helped").text
+    assert by_help.index('data-entry="returns"') < by_help.index('data-entry="paypal"')
+    assert 'aria-sort="descending"' in by_help and 'class="chosen" aria-current="true">7 days' in by_help
+    # The entry's own page: its totals and one line per measure over the period.
+    entry = carl.get("/desk/kb/entries/returns?days=7").text
+    assert '<dd data-measure="helped">1</dd>' in entry and '<dd data-measure="handoff_after">1</dd>' in entry
+    assert len(re.findall(r'<polyline class="series answered" points="([\d.,\s]+)"', entry)[0].split()) == 7
+    # Agents read conversations, not the KB's numbers.
+    assert client_for("alice").get("/desk/kb").status_code == 403
+
+
+def test_an_agent_reads_the_answer_as_the_customer_did_after_the_entry_was_edited(client_for, svc, make_handoff):
+    store = KBStore(svc.redis)
+    store.save([RETURNS])
+    shown = RETURNS.answer + "\n\nSource: Returning an item"
+    events = [{"event": "user", "text": "how do I return this?", "timestamp": 100.0},
+              {"event": "bot", "text": shown, "timestamp": 101.0,
+               "metadata": {"kb_answer": {"entry": "returns", "version": fingerprint(RETURNS)}}}]
+    handoff = make_handoff("kim")
+    for line in transcript(events):
+        HandoffQueue(svc.redis).append(handoff.ticket, line)
+    alice = client_for("alice")
+    page = alice.get(f"/desk/conversations/{handoff.ticket}").text
+    assert "Answer as of 1970-01-01 00:01 UTC" in page and "changed-since" not in page
+    store.save_entry(replace(RETURNS, answer="Returns are free within 30 days."), fingerprint(RETURNS), by="carl")
+    page = alice.get(f"/desk/conversations/{handoff.ticket}").text
+    assert f'<blockquote class="pre shown-text">{html.escape(shown)}</blockquote>' in page
+    assert re.search(r"the entry was edited since \(\d{4}-\d\d-\d\d \d\d:\d\d UTC, by carl\)", page)
+    text = alice.get(f"/desk/conversations/{handoff.ticket}/ticket.txt").text
+    assert f"- answer as of 1970-01-01 00:01 UTC, entry returns (version {fingerprint(RETURNS)}); " \
+           "the entry was edited since" in text
+    assert "  | Print the **label** from your account." in text and "Returns are free" not in text
