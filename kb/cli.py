@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Iterable
@@ -14,7 +15,9 @@ from infra.redis_client import connect
 from infra.settings import load_settings
 from kb.encoder import Encoder
 from kb.entry import Entry
-from kb.files import KBFileError, read_raw_entries, write_entries
+from kb.files import KBFileError, read_golden, read_raw_entries, write_entries
+from kb.golden import GoldenStore
+from kb.history import record_published
 from kb.retrieval_config import RetrievalConfig
 from kb.store import KBStore
 from kb.validate import validate
@@ -27,6 +30,14 @@ def _store() -> KBStore:
 def _encoder() -> Encoder:
     settings = load_settings()
     return Encoder(settings.embedding_model, settings.torch_threads)
+
+
+def _who(command: str) -> str:
+    """Who ran `command`, as history records it."""
+    try:
+        return f"{command} ({getpass.getuser()})"
+    except (KeyError, OSError):  # no login name in a bare container
+        return command
 
 
 def _load_valid(path: Path, known_ids: Iterable[str] = ()) -> list[Entry]:
@@ -54,18 +65,69 @@ def cmd_validate(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
+    from kb.gate import Gate, report_lines
+
     store = _store()
+    snapshot = store.snapshot()
     # Added to the store, an entry may relate to entries already there; a replace stands alone.
-    entries = _load_valid(args.path, () if args.replace else store.snapshot().entries)
+    entries = _load_valid(args.path, () if args.replace else snapshot.entries)
+    after = {**({} if args.replace else snapshot.entries), **{e.id: e for e in entries}}
+    golden = read_golden(args.path)
+    if unknown := sorted({g.entry for g in golden} - set(after)):
+        print(f"golden questions name entries that do not exist: {', '.join(unknown)}; nothing was changed.",
+              file=sys.stderr)
+        sys.exit(1)
+    # The publish gate: what the change would do to the KB's regression set, before it takes effect.
+    report = Gate(store, _encoder(), RetrievalConfig.load(), make_fit=True).check(snapshot, after)
+    print("\n".join(report_lines(report)))
+    if args.check:
+        sys.exit(1 if report.changes else 0)
+    if report.changes and not args.accept_changes:
+        print("refused: answers would change; nothing was changed. Import with --accept-changes to publish anyway.",
+              file=sys.stderr)
+        sys.exit(1)
     version = store.save(entries, replace=args.replace)
+    if report.changes:
+        ids = sorted(i for i in set(snapshot.entries) | set(after) if snapshot.entries.get(i) != after.get(i))
+        record_published(store.client, version, ids, _who("kb import"), report.to_json())
+    GoldenStore(store.client).add_many(golden)
     mode = "replaced the knowledge base with" if args.replace else "imported"
-    print(f"{mode} {len(entries)} entries (knowledge base version {version}, {store.count()} entries in all)")
+    print(f"{mode} {len(entries)} entries (knowledge base version {version}, {store.count()} entries in all)"
+          + (f" and {len(golden)} golden questions" if golden else ""))
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    snapshot = _store().snapshot()
-    count = write_entries(snapshot.entries.values(), args.path)
-    print(f"exported {count} entries (version {snapshot.version}) to {args.path}")
+    store = _store()
+    snapshot = store.snapshot()
+    golden = GoldenStore(store.client).all()
+    count = write_entries(snapshot.entries.values(), args.path, golden)
+    print(f"exported {count} entries and {len(golden)} golden questions (version {snapshot.version}) to {args.path}")
+
+
+def cmd_golden(args: argparse.Namespace) -> None:
+    store = _store()
+    golden = GoldenStore(store.client)
+    if args.action == "add":
+        if store.get(args.entry) is None:
+            print(f"error: there is no entry '{args.entry}'", file=sys.stderr)
+            sys.exit(1)
+        try:
+            saved = golden.add(args.question, args.entry, _who("kb golden"))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            sys.exit(1)
+        print(f"golden question {saved.question!r} -> {saved.entry}")
+    elif args.action == "remove":
+        if not golden.remove(args.question):
+            print(f"error: no golden question {args.question!r}", file=sys.stderr)
+            sys.exit(1)
+        print(f"removed golden question {args.question!r}")
+    else:
+        rows = [g for g in golden.all() if args.entry in (None, g.entry)]
+        if args.json:
+            print(json.dumps([{"question": g.question, "entry": g.entry} for g in rows], indent=2))
+        for g in [] if args.json else rows:
+            print(f"{g.entry:32s} {g.question}")
 
 
 def cmd_stats(args: argparse.Namespace) -> None:
@@ -131,10 +193,25 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="load KB files into Redis (edits take effect at once)")
     p.add_argument("path", type=Path)
     p.add_argument("--replace", action="store_true", help="remove entries that are not in PATH")
+    p.add_argument("--check", action="store_true",
+                   help="change nothing: list the questions whose answer would change; exit 1 if any")
+    p.add_argument("--accept-changes", action="store_true",
+                   help="publish even though answers change (the confirmation is recorded)")
     p.set_defaults(run=cmd_import)
-    p = sub.add_parser("export", help="write the KB in Redis to one YAML file")
+    p = sub.add_parser("export", help="write the KB in Redis (and its golden questions) to one YAML file")
     p.add_argument("path", type=Path)
     p.set_defaults(run=cmd_export)
+    p = sub.add_parser("golden", help="golden questions: a question and the entry that must answer it")
+    golden = p.add_subparsers(dest="action", required=True)
+    g = golden.add_parser("add", help="save a golden question")
+    g.add_argument("question")
+    g.add_argument("entry", help="the id of the entry that must answer it")
+    g = golden.add_parser("list", help="list golden questions")
+    g.add_argument("--entry", help="only this entry's")
+    g.add_argument("--json", action="store_true")
+    g = golden.add_parser("remove", help="forget a golden question")
+    g.add_argument("question")
+    p.set_defaults(run=cmd_golden)
     p = sub.add_parser("stats", help="outcomes per entry: answered, offered, chosen, helped, not, what followed")
     p.add_argument("--days", type=_days, default=30, help="the period, 1 to 90 days (default 30)")
     p.add_argument("--json", action="store_true")

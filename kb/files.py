@@ -1,4 +1,8 @@
-"""Reading and writing knowledge-base YAML files (the format is described in the README)."""
+"""Reading and writing knowledge-base YAML files (the format is described in the README).
+
+A file holds `entries` and, optionally, `golden`: golden questions (kb.golden) as
+`{question, entry}` mappings, so they travel with the entries through `kb export` / `kb import`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 import yaml
 
 from kb.entry import Entry
+from kb.golden import Golden, clean_question
 
 
 class KBFileError(Exception):
@@ -33,14 +38,18 @@ def kb_files(path: Path) -> list[Path]:
     raise KBFileError(f"{path}: no such file or folder")
 
 
+def _document(file: Path) -> Any:
+    try:
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise KBFileError(f"{file}: not valid YAML text: {error}") from error
+
+
 def read_raw_entries(path: Path) -> list[RawEntry]:
     """Every entry mapping in the files at `path`, with the file it came from."""
     raw: list[RawEntry] = []
     for file in kb_files(path):
-        try:
-            doc = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise KBFileError(f"{file}: not valid YAML text: {error}") from error
+        doc = _document(file)
         entries = doc.get("entries") if isinstance(doc, dict) else None
         if not isinstance(entries, list):
             raise KBFileError(f"{file}: expected a mapping with a list under 'entries'")
@@ -49,10 +58,31 @@ def read_raw_entries(path: Path) -> list[RawEntry]:
     return raw
 
 
-def write_entries(entries: Iterable[Entry], path: Path) -> int:
-    """Write `entries` as one YAML file at `path`; returns how many were written."""
+def read_golden(path: Path) -> list[Golden]:
+    """The golden questions in the files at `path` (KBFileError naming the first malformed one)."""
+    found: list[Golden] = []
+    for file in kb_files(path):
+        doc = _document(file)
+        rows = doc.get("golden", []) if isinstance(doc, dict) else []
+        if not isinstance(rows, list):
+            raise KBFileError(f"{file}: 'golden' must be a list of {{question, entry}} mappings")
+        for row in rows:
+            if not isinstance(row, dict) or not isinstance(row.get("entry"), str):
+                raise KBFileError(f"{file}: golden question {row!r} needs a 'question' and an 'entry' id")
+            try:
+                found.append(Golden(clean_question(str(row.get("question") or "")), row["entry"]))
+            except ValueError as error:
+                raise KBFileError(f"{file}: {error}: {row!r}") from error
+    return found
+
+
+def write_entries(entries: Iterable[Entry], path: Path, golden: Iterable[Golden] = ()) -> int:
+    """Write `entries` (and any golden questions) as one YAML file at `path`; returns how many entries."""
     rows = [e.to_dict() for e in sorted(entries, key=lambda e: (e.category, e.id))]
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump({"entries": rows}, sort_keys=False, allow_unicode=True, width=100)
+    doc: dict[str, Any] = {"entries": rows}
+    if listed := [{"question": g.question, "entry": g.entry} for g in golden]:
+        doc["golden"] = listed
+    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(text, encoding="utf-8")
     return len(rows)

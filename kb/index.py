@@ -257,7 +257,13 @@ class RetrievalIndex:
         """The best `k` entries for each query (encoded in batches), best first."""
         if not len(self):
             return [[] for _ in queries]
-        embedded = self.fit.encoder.encode(queries)
+        return self.search_embedded(self.fit.encoder.encode(queries), k)
+
+    def search_embedded(self, embedded: np.ndarray, k: int = 5) -> list[list[Hit]]:
+        """`search_many` for queries already encoded with this fit's model (rows), which indexes
+        patched from the same fit share: kb.gate encodes its questions once for both sides."""
+        if not len(self):
+            return [[] for _ in embedded]
         k = min(k, len(self))
         if self.fit.approximate:
             return [self._top(*self._candidate_scores(row), k) for row in embedded]
