@@ -5,18 +5,30 @@ from __future__ import annotations
 import numpy as np
 
 from customers.contacts import STARTED_KEY, ContactHistory, identities
-from privacy.erasure import TRACKER_PREFIX, erase_customer, main
-from reports.ratings import FeedbackLog
 from handoff.queue import HandoffQueue
 from handoff.records import Line
 from handoff.summary import Summary
 from handoff.turns import TurnLog, TurnRecord
 from kb.gaps import GapLog
+from kb.outcomes import EntryOutcomes
 from notices.board import NoticeBoard
+from privacy.erasure import TRACKER_PREFIX, erase_customer, main
+from reports.ratings import FeedbackLog
 
 SAM = {"email": "sam@example.com", "browser_id": "b-sam"}
 KIM = {"email": "kim@example.com"}
+VERSION = "0123456789abcdef"  # an entry's version (kb.store.fingerprint)
 VECTOR = np.array([0.1, -0.7, 0.3, 0.6], dtype=np.float32)  # stored as float16 bytes that are not UTF-8
+
+
+def values(client, key: str) -> list[bytes]:
+    """What a string, list or hash key holds (other kinds: nothing)."""
+    kind = client.type(key)
+    if kind == b"string":
+        return [client.get(key)]
+    if kind == b"list":
+        return client.lrange(key, 0, -1)
+    return list(client.hgetall(key).values()) if kind == b"hash" else []
 
 
 def conversation(client, sender: str, customer: dict, ticket_state: str | None = None) -> str:
@@ -24,6 +36,10 @@ def conversation(client, sender: str, customer: dict, ticket_state: str | None =
     history = ContactHistory(client)
     history.touch(sender, identities(customer), ["refund-timing"], "kb_question", "Where is my refund?")
     TurnLog(client).append(sender, TurnRecord("Where is my refund?", "kb_question", "dont_know"))
+    # An answer with its provenance (the entry's version the customer read), and the outcomes it counts.
+    TurnLog(client).append(sender, TurnRecord("refund time?", "kb_question", "answer", ["refund-timing"],
+                                              version=VERSION))
+    EntryOutcomes(client).add([("answered", "refund-timing"), ("helped", "refund-timing")])
     client.set(f"{TRACKER_PREFIX}{sender}", "{}")
     GapLog(client).record("Where is my refund?", "unanswered", [], sender, VECTOR)  # binary in the stream
     FeedbackLog(client).record("bot", sender, 2, "meh", ["Where is my refund?"])
@@ -32,7 +48,9 @@ def conversation(client, sender: str, customer: dict, ticket_state: str | None =
     if ticket_state is None:
         return ""
     queue = HandoffQueue(client)
-    handoff = queue.create([Line("customer", "I want a person")], sender_id=sender, channel="rest", customer=customer,
+    lines = [Line("bot", f"{sender}: refunds take 5 days", answer={"entry": "refund-timing", "version": VERSION}),
+             Line("customer", "I want a person")]
+    handoff = queue.create(lines, sender_id=sender, channel="rest", customer=customer,
                            priority=0, reasons=[], summary=Summary())
     history.set_outcome(sender, "handed_off", handoff.ticket)
     if ticket_state != "queued":
@@ -46,7 +64,7 @@ def test_everything_about_the_customer_is_erased_and_nothing_about_anyone_else(r
     NoticeBoard(redis_client).post("Phones closed", [], 2, "sue")
     ticket = conversation(redis_client, "sam-1", SAM, "resolved")
     conversation(redis_client, "sam-2", {"browser_id": "b-sam", "email": "sam@example.com"})
-    conversation(redis_client, "kim-1", KIM, "resolved")
+    kim_ticket = conversation(redis_client, "kim-1", KIM, "resolved")
     before = set(redis_client.keys("*"))
 
     dry = erase_customer(redis_client, identities({"email": "sam@example.com"}), dry_run=True)
@@ -61,6 +79,12 @@ def test_everything_about_the_customer_is_erased_and_nothing_about_anyone_else(r
     assert [s.decode() for s in redis_client.zrange(STARTED_KEY, 0, -1)] == ["kim-1"]
     assert redis_client.zrange("contacts:by:browser:b-sam", 0, -1) == []  # the other identity's index too
     assert ContactHistory(redis_client).get("kim-1") is not None and redis_client.exists(f"{TRACKER_PREFIX}kim-1")
+    # The answers Sam read (turn log and transcript, with their versions) went with the rest; Kim's stay.
+    assert [t.version for t in TurnLog(redis_client).all("kim-1")] == ["", VERSION]
+    assert HandoffQueue(redis_client).transcript(kim_ticket)[0].answer == {"entry": "refund-timing", "version": VERSION}
+    assert not [k for k in left if any(b"sam-" in v for v in values(redis_client, k))], "a value names Sam's"
+    # Outcomes per entry are counts per entry, nobody's: they stay.
+    assert EntryOutcomes(redis_client).table(1)["refund-timing"].answered == 3
 
 
 def test_a_conversation_still_waiting_for_a_person_is_not_erased(redis_client, redis_url, monkeypatch, capsys):
