@@ -3,9 +3,10 @@
 Rasa 3.6 lets every message of a burst wait on the conversation's lock in Redis, polling it once a
 second for at most a minute: 200 messages sent within a second from one sender gave 145 `LockError`
 time-outs and a tracker with 50 of them. The channels (rasa_ext/channels.py) instead line each
-conversation's messages up here, inside the process, before Rasa is called, so Rasa's own lock is
-free whenever it is asked for (one conversation is served by one replica: see the README). Pure
-asyncio (no Rasa import), so it is unit-tested from the app's venv.
+conversation's messages up here, inside the process, before Rasa is called, so the lock in Redis
+(rasa_ext.lock_store) is only waited on for messages of the conversation that other replicas have
+in hand; the backlog is per process. Pure asyncio (no Rasa import), so it is unit-tested from the
+app's venv.
 """
 
 from __future__ import annotations
