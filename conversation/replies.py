@@ -142,12 +142,24 @@ ABUSE_END = (
 
 
 def acknowledge(restated: str) -> Message:
-    """Rising frustration: acknowledge, apologise once, restate, offer a person."""
+    """Rising frustration: acknowledge, apologise once, restate (or ask, when there is nothing to
+    restate), offer a person."""
+    understood = (f"Let me make sure I've understood: you're asking about {quoted(restated, 160)}."
+                  if restated else "What can I help you with?")
     return {
-        "text": "I'm sorry this has been frustrating. Let me make sure I've understood: "
-                f"you're asking about {quoted(restated, 160)}. If you'd rather talk to a person, just say so.",
+        "text": f"I'm sorry this has been frustrating. {understood} If you'd rather talk to a person, just say so.",
         "buttons": [HUMAN_BUTTON],
     }
+
+
+def asked_again(restated: str, answer_follows: bool) -> Message:
+    """The customer says they asked before: apologise once, restate what they asked here if
+    anything, and offer a person straight away (as a repeat contact on record is offered one)."""
+    about = f" You asked me about {quoted(restated, 160)}." if restated else ""
+    then = ("If I can't sort it out now, I can pass you to a person straight away."
+            if answer_follows else
+            "I can pass you to a person straight away, or tell me what it's about and I'll look it up.")
+    return {"text": f"I'm sorry you've had to ask again.{about} {then}", "buttons": [HUMAN_BUTTON]}
 
 
 def handoff_status(ticket: str, position: int | None, eta_minutes: int | None) -> Message:

@@ -6,7 +6,8 @@
     decide       abuse: a warning, then the end of the chat; a request for a person, a legal
                  threat or high frustration: a handoff
     reply        else the action's own reply (a Responder: kb_reply, small_talk, ticket_status,
-                 ...), after one apology and a restatement when frustration is rising
+                 ...), after one apology and a restatement when frustration is rising or the
+                 customer says they asked before (to small talk, the apology is the reply)
     notices      service notices the conversation has not heard go in front of the reply
     record       the turn log, the contact history, the entries' outcomes (kb.outcomes), and a
                  waiting handoff's transcript
@@ -41,6 +42,8 @@ from protocol.metadata import KB_ANSWER_KEY
 from protocol.replies import CLARIFY, DONT_KNOW
 
 FEEDBACK = {"affirm": "yes", "deny": "no"}
+# Intents answered with small talk, not about the customer's problem.
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge", "capabilities"})
 ABUSE_FLAG = "abusive language"
 
 
@@ -98,22 +101,40 @@ async def decide(context: TurnContext) -> Reply | None:
 
 
 async def reply_to(context: TurnContext, respond: Responder) -> Reply:
-    """The action's own reply; rising frustration is acknowledged first, once per conversation."""
-    apologise = context.assessment.level == "rising" and not context.input.slot("apologised")
-    if apologise:
-        context.say([replies.acknowledge(restated(context))])
-    reply = await respond(context)
-    if apologise:
-        reply.slots["apologised"] = True
+    """The action's own reply, after one apology per conversation when frustration is rising or
+    the customer says they asked before.
+
+    To small talk ("nobody helps" read as "are you a bot?") the apology is the whole reply: the
+    small-talk answer after it would be a second, unrelated one.
+    """
+    apology = apology_due(context)
+    if apology is None:
+        return await respond(context)
+    context.say([apology])
+    reply = Reply() if context.intent in SMALL_TALK else await respond(context)
+    reply.slots["apologised"] = True
     return reply
 
 
-def restated(context: TurnContext) -> str:
-    """The customer's problem in their own words: the first real question, else this message."""
+def apology_due(context: TurnContext) -> replies.Message | None:
+    """The apology this message calls for, if any and none was made yet in this conversation."""
+    if context.input.slot("apologised"):
+        return None
+    small_talk = context.intent in SMALL_TALK
+    if context.assessment.asked_before:
+        return replies.asked_again(restated(context, earlier_only=True), answer_follows=not small_talk)
+    if context.assessment.level == "rising":
+        return replies.acknowledge(restated(context, earlier_only=small_talk))
+    return None
+
+
+def restated(context: TurnContext, earlier_only: bool = False) -> str:
+    """The customer's problem in their own words: the first real question, else this message
+    (unless `earlier_only`: then "" when there was none)."""
     for turn in context.turns:
         if turn.outcome in KB_OUTCOMES:
             return turn.text
-    return context.text
+    return "" if earlier_only else context.text
 
 
 async def tell_notices(context: TurnContext, reply: Reply) -> None:

@@ -85,7 +85,9 @@ def build_context(
     reason_dicts = [{"kind": r.kind, "detail": r.detail, "quote": r.quote} for r in reasons]
     summary = build_summary(SummaryInput(customer, turns, earlier, reason_dicts, titles, suggested, possible))
     return HandoffContext(
-        summary=summary, reasons=reason_dicts, priority=priority(reasons, bool(unresolved), level),
+        summary=summary, reasons=reason_dicts,
+        # A customer who says they asked before is a repeat contact, whether or not one is on record.
+        priority=priority(reasons, bool(unresolved) or summary.who.says_asked_before, level),
         repeat_contacts=len(unresolved), audience=audience(reasons),
         flagged=is_flagged(client, customer, sender_id),
     )

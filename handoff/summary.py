@@ -16,6 +16,7 @@ from typing import Any, Literal
 from customers.contacts import Contact
 from customers.echo import clip, quoted
 from customers.facts import extract_facts, merge_facts
+from detection.signals import asked_before
 from handoff.turns import TurnRecord
 
 QUOTE_CHARS = 160
@@ -57,6 +58,8 @@ class Who:
     # shown as they were then, without the warning.
     verified: bool = True
     possible_contacts: int = 0
+    # The customer said they asked before ("third time I'm asking"): a repeat contact, on record or not.
+    says_asked_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class Summary:
 
     who: Who = field(default_factory=Who)
     issue: str = ""  # "Customer asking: “...”" or "Upset customer asking: “...”"
+    question: str = ""  # the customer's words alone, quoted: "“...”"
     category: str = ""  # the KB category of the entry shown most ("refunds"); "" if unknown
     kind: Kind = ""
     facts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # given in chat, not verified
@@ -122,6 +126,7 @@ class Summary:
         return {
             "who": asdict(self.who),
             "issue": self.issue,
+            "question": self.question,
             "category": self.category_label,
             "facts": {k: list(v) for k, v in self.facts.items()},
             "tried": [asdict(t) for t in self.tried],
@@ -144,8 +149,10 @@ class Summary:
                 customer_id=str(who.get("customer_id", "")), earlier_contacts=int(who.get("earlier_contacts", 0)),
                 earlier_outcomes={str(k): int(v) for k, v in (who.get("earlier_outcomes") or {}).items()},
                 verified=bool(who.get("verified", True)), possible_contacts=int(who.get("possible_contacts", 0)),
+                says_asked_before=bool(who.get("says_asked_before", False)),
             ),
             issue=str(data.get("issue", "")),
+            question=str(data.get("question", "")),
             category=category.strip(),
             kind=_kind(kind.strip()),
             facts={str(k): tuple(map(str, v)) for k, v in (data.get("facts") or {}).items() if v},
@@ -207,14 +214,17 @@ def build_summary(data: SummaryInput, now: float | None = None) -> Summary:
         customer_id=data.customer.get("id", ""), earlier_contacts=len(data.earlier),
         earlier_outcomes=dict(Counter(c.effective_outcome(now) for c in data.earlier)),
         verified=bool(data.customer.get("verified")), possible_contacts=len(data.possible),
+        says_asked_before=any(asked_before(turn.text) for turn in data.turns),
     )
     tried = []
     for index, turn in enumerate(data.turns):
         reaction = data.turns[index + 1].feedback if index + 1 < len(data.turns) else ""
         tried += [Tried(e, data.titles.get(e, (e, ""))[0], reaction or "none") for e in turn.entries]
+    question = quoted(first, QUOTE_CHARS)
     return Summary(
         who=who,
-        issue=f"{'Upset customer' if upset else 'Customer'} asking: {quoted(first, QUOTE_CHARS)}",
+        issue=f"{'Upset customer' if upset else 'Customer'} asking: {question}",
+        question=question,
         category=data.titles.get(main_entry, ("", "general"))[1],
         kind="complaint" if upset else "enquiry",
         facts=_facts(facts),

@@ -2,9 +2,11 @@
 
 - `for_desk_page`: the conversation page's summary card (agents and supervisors).
 - `for_queue_card`: the short line of a queue row on the desk.
-- `for_widget`: "Here's what I've passed on", read back to the customer: who they are, their
-  words, the facts they gave, what the bot tried, why it handed off. Never the priority, the abuse
-  flag, the verification state, the entries suggested to the agent or earlier and possible contacts.
+- `for_widget`: "Here's what I've passed on", read back to the customer: what was passed on about
+  their problem (who they are, their words, the facts they gave, what the bot tried, what they
+  added). Never our assessment of them: not the handoff reasons, the frustration trend, "upset" or
+  "complaint", the priority, the abuse flag or the verification state; nor the entries suggested
+  to the agent or earlier and possible contacts.
 - `for_ticket_email`: the ticket as plain text for an e-mail or an export (the team's copy).
 """
 
@@ -30,7 +32,7 @@ class DeskSummary:
     email: str  # shown beside the name ("" when there is no name or no e-mail)
     customer_id: str
     unverified: bool  # identity details given by the website without a valid signature
-    contacts: str  # "2 earlier contact(s)" or "first contact"
+    contacts: str  # "2 earlier contact(s)", "says they asked before (none on record)" or "first contact"
     possible_contacts: int  # conversations sharing only an unverified identity
     issue: str
     category: str  # "refunds / complaint"
@@ -57,9 +59,14 @@ def _name(summary: Summary) -> str:
     return who.name or who.email or who.customer_id or UNKNOWN_CUSTOMER
 
 
-def _contacts(summary: Summary) -> str:
+def _contacts(summary: Summary, staff: bool = True) -> str:
     count = summary.who.earlier_contacts
-    return f"{count} earlier contact(s)" if count else "first contact"
+    if count:
+        return f"{count} earlier contact(s)"
+    if summary.who.says_asked_before:
+        # The customer's word is passed on; only staff read that no earlier contact was found.
+        return "says they asked before" + (" (none on record)" if staff else "")
+    return "first contact"
 
 
 def _frustration(summary: Summary) -> str:
@@ -98,20 +105,22 @@ def for_queue_card(summary: Summary) -> QueueCard:
 
 
 def for_widget(summary: Summary) -> str:
-    """"What I've passed on", in a few short lines: who, the issue, facts, what was tried, why."""
+    """"What I've passed on", in a few short lines: who, their question, facts, what was tried, what they added.
+
+    About their problem only: the customer reads what the agent will work from, not our reading of
+    their mood (no reasons for the handoff, no frustration trend, no "upset" or "complaint").
+    """
     who = summary.who
-    lines = [_name(summary) + (f" ({who.email})" if who.email and who.name else "") + f", {_contacts(summary)}"]
-    lines.append(f"{summary.issue} [{summary.category_label}]")
+    lines = [_name(summary) + (f" ({who.email})" if who.email and who.name else "")
+             + f", {_contacts(summary, staff=False)}"]
+    if summary.question:
+        lines.append(f"Asking: {summary.question}" + (f" [{summary.category}]" if summary.category else ""))
     if summary.facts:
         lines.append("Facts: " + "; ".join(f"{kind}: {values}" for kind, values in _facts(summary)))
     if summary.tried:
         lines.append("Bot tried: " + "; ".join(f"{t.title} ({t.reaction})" for t in summary.tried))
-    if summary.reasons:
-        lines.append("Handed off: " + "; ".join(_reason(r) for r in summary.reasons))
     if summary.added:
         lines.append("Customer added: " + "; ".join(quoted(text, QUOTE_CHARS) for text in summary.added))
-    if frustration := _frustration(summary):
-        lines.append("Frustration: " + frustration)
     return "\n".join(lines)
 
 

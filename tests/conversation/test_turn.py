@@ -108,3 +108,45 @@ def test_rising_frustration_is_acknowledged_once_before_the_reply(services: Serv
     again = run(take_turn(message("this is annoying, where is my refund", "ask", "s2", slots={"apologised": True}),
                           nothing, services))
     assert texts(again.messages)[-1] == "(the action's reply)" and "apologised" not in again.slots
+
+
+async def ask(context: TurnContext) -> Reply:
+    """A responder that answers the question from the KB (what is recorded is what counts here)."""
+    context.say([{"text": "(an answer)"}])
+    return Reply(outcome="answer", entries=["refund-status"])
+
+
+async def bot_challenge(context: TurnContext) -> Reply:
+    """Small talk's answer to "are you a bot?", which "nobody helps" is often read as."""
+    context.say([{"response": "utter_iamabot"}])
+    return Reply()
+
+
+def test_saying_they_asked_before_gets_one_apology_that_is_the_whole_reply_to_small_talk(services: Services) -> None:
+    said = message("this is the third time I'm asking, nobody helps, this is ridiculous", "bot_challenge")
+    result = run(take_turn(said, bot_challenge, services))
+    [reply] = result.messages
+    assert reply["text"].startswith("I'm sorry you've had to ask again. I can pass you to a person straight away")
+    assert reply["buttons"][0]["title"] == "Talk to a person"
+    assert result.slots["apologised"] is True and result.outcome == ""
+    assert HandoffQueue(services.redis).open_for("s1") is None  # offered, not forced
+
+
+def test_saying_they_asked_before_restates_the_question_asked_here_and_then_replies(services: Services) -> None:
+    run(take_turn(message("where is my refund for the lamp?", "kb_question"), ask, services))
+    result = run(take_turn(message("I asked you that already, where is my refund?", "kb_question"), nothing, services))
+    said = texts(result.messages)
+    assert said[0] == ("I'm sorry you've had to ask again. You asked me about “where is my refund for the lamp?”. "
+                       "If I can't sort it out now, I can pass you to a person straight away.")
+    assert said[1] == "(the action's reply)" and result.slots["apologised"] is True
+
+
+def test_rising_frustration_in_small_talk_is_acknowledged_without_a_second_reply(services: Services) -> None:
+    result = run(take_turn(message("thanks for nothing, this is useless", "thank"), bot_challenge, services))
+    assert texts(result.messages) == [
+        "I'm sorry this has been frustrating. What can I help you with? If you'd rather talk to a person, just say so.",
+    ]
+    # Once apologised, small talk gets its own reply again.
+    calm = run(take_turn(message("are you a bot?", "bot_challenge", slots={"apologised": True}), bot_challenge,
+                         services))
+    assert [m.get("response") for m in calm.messages] == ["utter_iamabot"]

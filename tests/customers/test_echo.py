@@ -58,7 +58,7 @@ def test_the_summary_passed_on_quotes_plain_words() -> None:
     summary = build_summary(SummaryInput({}, [TurnRecord(typed, "kb_question", "answer")], [], reasons, {}))
     summary = add_to_summary(summary, "<a href='x'>order</a> &lt;b&gt;MM-12345")
     text = for_widget(summary)
-    assert "asking: “where is my refund alert(1)”" in text
-    assert "shouting: “NOW”" in text
+    assert "Asking: “where is my refund alert(1)”" in text
+    assert "NOW" not in text  # the reasons for the handoff are not read back at all
     assert "Customer added: “order MM-12345”" in text
     assert not re.search(r"<[A-Za-z/!?]", text)

@@ -36,9 +36,9 @@ def test_summary_tells_the_story_in_a_few_lines():
     assert summary.category_label == "refunds / complaint"
     assert summary.facts["orders"] == ("MM-10042",)
     assert summary.tried == (Tried("refund-timing", "How long does a refund take?", "no"),)
-    assert "4111" not in text and "USELESS!!!" in text
+    assert "4111" not in text and "MM-10042" in text
     assert text.startswith("Sam (sam@example.com), 1 earlier contact(s)")
-    assert len(text.splitlines()) <= 7
+    assert len(text.splitlines()) <= 5
 
 
 def test_unverified_details_and_possible_contacts_reach_the_agent_but_never_the_text_read_to_the_customer():
@@ -74,11 +74,12 @@ def _sams_summary() -> Summary:
 def test_the_stored_shape_is_the_one_handoffs_have_always_had_and_reads_back_the_same(redis_client):
     summary = add_to_summary(_sams_summary(), "it was a gift, order MM-77120")
     stored = summary.to_dict()
-    assert set(stored) == {"who", "issue", "category", "facts", "tried", "reasons", "added", "trend", "suggested",
-                           "earlier", "possible"}
+    assert set(stored) == {"who", "issue", "question", "category", "facts", "tried", "reasons", "added", "trend",
+                           "suggested", "earlier", "possible"}
     assert stored["category"] == "refunds / complaint" and stored["facts"]["orders"] == ["MM-10042", "MM-77120"]
     assert stored["who"] == {"name": "Sam", "email": "sam@example.com", "customer_id": "C1", "earlier_contacts": 1,
-                             "earlier_outcomes": {"resolved": 1}, "verified": True, "possible_contacts": 0}
+                             "earlier_outcomes": {"resolved": 1}, "verified": True, "possible_contacts": 0,
+                             "says_asked_before": False}
     assert stored["earlier"][0]["ticket"] == "T000001"
     assert stored["suggested"] == [{"id": "refund-missing", "title": "Refund not received"}]
     assert Summary.from_dict(stored) == summary

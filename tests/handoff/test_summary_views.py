@@ -33,27 +33,41 @@ def sams_summary(verified: bool = True) -> Summary:
     ), now=now)
 
 
-def test_the_widget_reads_back_what_the_customer_told_and_nothing_internal():
+def test_the_widget_reads_back_what_was_passed_on_about_the_problem_and_nothing_internal():
     text = for_widget(sams_summary(verified=False))
     assert text.splitlines() == [
         "Sam (sam@example.com), 1 earlier contact(s)",
-        "Upset customer asking: “where is my refund for order MM-10042? card [card ending 1234]” [refunds / complaint]",
+        "Asking: “where is my refund for order MM-10042? card [card ending 1234]” [refunds]",
         "Facts: orders: MM-10042",
         "Bot tried: How long does a refund take? (no)",
-        "Handed off: shouting: “USELESS!!!”",
-        "Frustration: none → rising → high",
     ]
-    # Not for the customer: the verification state, possible contacts, the agent's suggestions, earlier topics.
-    assert "verified" not in text and "lamp" not in text and "Refund not received" not in text and "refund late" not in text
+    # Not for the customer: our reading of their mood (the handoff reasons, the frustration trend,
+    # "upset", "complaint"), the verification state, possible contacts, the agent's suggestions, earlier topics.
+    for internal in ("USELESS", "shouting", "rising", "Frustration", "Upset", "complaint", "verified", "lamp",
+                     "Refund not received", "refund late"):
+        assert internal not in text
 
 
 def test_the_widget_text_of_a_calm_first_contact_is_two_lines():
     turns = [TurnRecord("can I pay by invoice?", "kb_question", "dont_know")]
     reasons = [{"kind": "human_request", "detail": "asks for a person", "quote": ""}]
     summary = build_summary(SummaryInput({}, turns, [], reasons, {}))
-    assert for_widget(summary) == ("Unknown customer, first contact\n"
-                                   "Customer asking: “can I pay by invoice?” [general / enquiry]\n"
-                                   "Handed off: asks for a person")
+    assert for_widget(summary) == "Unknown customer, first contact\nAsking: “can I pay by invoice?” [general]"
+
+
+def test_a_customer_who_says_they_asked_before_is_a_repeat_contact_with_none_on_record():
+    turns = [TurnRecord("where is my parcel MM-20417?", "kb_question", "answer"),
+             TurnRecord("this is the third time I'm asking, nobody helps", "bot_challenge", "", level="rising"),
+             TurnRecord("/request_human", "request_human", "handoff", level="rising")]
+    summary = build_summary(SummaryInput({}, turns, [], [], {}))
+    assert summary.who.says_asked_before and summary.who.earlier_contacts == 0
+    assert for_desk_page(summary).contacts == "says they asked before (none on record)"
+    assert for_widget(summary).splitlines()[0] == "Unknown customer, says they asked before"
+    assert Summary.from_dict(summary.to_dict()) == summary
+    # Asking to do something again is not a claim of an earlier contact.
+    again = build_summary(SummaryInput({}, [TurnRecord("can I order the lamp again?", "kb_question", "answer")],
+                                       [], [], {}))
+    assert not again.who.says_asked_before and for_desk_page(again).contacts == "first contact"
 
 
 def test_the_desk_page_gets_each_part_ready_to_print():
