@@ -10,6 +10,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.metrics import count_turn
 from actions.runtime import services
 from conversation.context import Reply, TurnContext, TurnInput, TurnResult
 from conversation.turn import take_turn
@@ -48,4 +49,5 @@ class CustomerTurnAction(Action, abc.ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
     ) -> list[EventType]:
         result = await take_turn(turn_input(tracker), self.respond, services())
+        await count_turn(tracker.get_slot("handoff_ticket"), result)
         return dispatch(dispatcher, result)

@@ -8,6 +8,7 @@ from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
+from actions import metrics
 from actions.outage import journal_replayer
 from actions.runtime import services, settings
 
@@ -38,6 +39,7 @@ def main() -> None:
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)
+    metrics.install(app, executor)
     # Before the port opens, so the health check means "ready to answer".
     app.register_listener(warm_up, "before_server_start")
     app.register_listener(start_replayer, "after_server_start")

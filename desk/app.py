@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from desk import (
     events,
+    metrics,
     routes_admin,
     routes_auth,
     routes_conversation,
@@ -88,11 +89,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/desk/static", StaticFiles(directory=str(DESK_STATIC)), name="desk-static"),
         *routes_auth.routes, *routes_queue.routes, *routes_conversation.routes, *events.routes, *routes_admin.routes,
         *routes_kb.routes,
-        *routes_notices.routes, *routes_feedback.routes,
+        *routes_notices.routes, *routes_feedback.routes, *metrics.routes,
     ]
     app = Starlette(
         routes=routes, middleware=[session_middleware(settings)], lifespan=lifespan,
         exception_handlers={RedisError: redis_down, Exception: server_error},
     )
     app.state.services = shared
+    app.state.metrics = metrics.registry(shared)
     return app

@@ -8,10 +8,12 @@ message goes to the customer first, so the transcript never shows a line the cus
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
+from desk import metrics
 from desk.access import may_claim, may_view, may_work
 from desk.customer_chat import CustomerUnreachable, tell
 from desk.roles import allowed
@@ -88,6 +90,7 @@ class Handling:
             if current is None:  # erased meanwhile
                 raise DeskError("No such conversation (or not one you can see).", 404)
             raise DeskError(await self._run(_why_not, current, user, self.display), 409)
+        metrics.taken(handoff, time.time())
         try:
             await tell(self.s.rasa, handoff, [{"type": AGENT_JOINED, "agent": user.display_name}],
                        {"handoff_state": "with_agent"})

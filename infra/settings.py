@@ -131,6 +131,8 @@ class Settings:
             (generated into data_dir if unset; see customers/identity.py).
         demo_page: whether the web app serves the demo store page (with its signed-in sample
             customer); a production deployment embeds the widget in its own site and turns it off.
+        metrics_token: the bearer token Prometheus sends to every process's /metrics (generated
+            into data_dir if unset; see protocol/metrics.py).
     """
 
     redis_url: str
@@ -149,6 +151,7 @@ class Settings:
     average_handle_minutes: float
     identity_secret: str
     demo_page: bool
+    metrics_token: str
 
     def as_env(self) -> dict[str, str]:
         """These settings as environment variables, for the processes the stack starts."""
@@ -161,6 +164,7 @@ class Settings:
             "PUBLIC_RASA_URL": self.public_rasa_url, "REPEAT_WINDOW_DAYS": str(self.repeat_window_days),
             "QUEUE_LIMIT": str(self.queue_limit), "AVERAGE_HANDLE_MINUTES": str(self.average_handle_minutes),
             "IDENTITY_SECRET": self.identity_secret, "DEMO_PAGE": "on" if self.demo_page else "off",
+            "METRICS_TOKEN": self.metrics_token,
         }
 
     @property
@@ -207,9 +211,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         average_handle_minutes=float(env.get("AVERAGE_HANDLE_MINUTES", "4")),
         identity_secret=env.get("IDENTITY_SECRET", ""),
         demo_page=env.get("DEMO_PAGE", "on").strip().lower() not in ("off", "0", "false", "no"),
+        metrics_token=env.get("METRICS_TOKEN", ""),
     )
 
 
 def rasa_token(settings: Settings) -> str:
     """RASA_TOKEN, or a random one kept in the data folder, so the HTTP API is never open."""
     return settings.rasa_token or local_secret(settings, "rasa_token")
+
+
+def metrics_token(settings: Settings) -> str:
+    """METRICS_TOKEN, or a random one kept in the data folder, so no process's metrics are open."""
+    return settings.metrics_token or local_secret(settings, "metrics_token")

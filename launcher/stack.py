@@ -16,7 +16,7 @@ from pathlib import Path
 
 from infra.redis_client import connect
 from infra.redis_server import ensure_port_free, redis_command, wait_for_redis
-from infra.settings import REPO_ROOT, Settings, load_settings, rasa_token
+from infra.settings import REPO_ROOT, Settings, load_settings, metrics_token, rasa_token
 from launcher.supervisor import Program, Supervisor, die_with_parent
 
 RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
@@ -35,6 +35,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         **os.environ,
         **settings.as_env(),
         "RASA_TOKEN": rasa_token(settings),
+        "METRICS_TOKEN": metrics_token(settings),
         "PYTHONPATH": str(REPO_ROOT),
         "HF_HUB_OFFLINE": "1",
         "OMP_NUM_THREADS": str(settings.torch_threads),
@@ -216,6 +217,9 @@ def main() -> None:
             f"  Notices         {running.desk_url}/desk/notices"
             "  (bad news told to customers; supervisors, content owners)\n"
             f"  Report          {running.desk_url}/desk/feedback  (ratings and waits; supervisors, content owners)\n"
+            f"  Metrics         {running.rasa_url}/metrics, http://localhost:{settings.action_port}/metrics, "
+            f"{running.desk_url}/metrics  (Prometheus; bearer token: "
+            f"{'METRICS_TOKEN' if settings.metrics_token else settings.data_dir / 'metrics_token'})\n"
             f"  Logs            {running.logs}/\n"
             f"  Services        .venv/bin/supervisorctl -c {running.supervisor.config} status\n"
             "Press Ctrl-C to stop.",

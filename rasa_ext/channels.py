@@ -35,6 +35,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rasa_ext import metrics
 from rasa_ext.conversation_queue import Busy, ConversationQueues
 from rasa_ext.input_rules import MAX_BODY_BYTES, Incoming, InputError, incoming, parse_body, text_field
 
@@ -67,8 +68,9 @@ def _unexpected(error: Exception) -> str:
 async def _handle(on_new_message: OnNewMessage, message: Incoming, output: OutputChannel, channel: str) -> bool:
     """Hand the message to Rasa; False if that failed (logged with its traceback, as Rasa's channels do)."""
     try:
-        await on_new_message(UserMessage(message.text, output, message.sender,
-                                         input_channel=channel, metadata=message.metadata))
+        with metrics.handling(channel):
+            await on_new_message(UserMessage(message.text, output, message.sender,
+                                             input_channel=channel, metadata=message.metadata))
         return True
     except Exception:
         logger.exception("Handling a message of conversation %s failed", message.sender)
