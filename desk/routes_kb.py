@@ -21,6 +21,7 @@ from desk.gaps_view import gap_rows, group_count, parse_ids
 from desk.kb_form import EntryForm
 from desk.outcomes_view import Chart, entry_chart, outcome_table, period
 from desk.pages import render
+from desk.review_view import review_duty
 from desk.services import Services, services
 from kb.gaps import GapLog
 from kb.history import EntryHistory, Version
@@ -47,19 +48,21 @@ async def warm_up(svc: Services) -> None:
 
 @guard("kb")
 async def entries(request: Request) -> Response:
-    """Every entry by category, the overlapping pairs, and how many questions wait unanswered."""
+    """Every entry by category, the overlapping pairs, how many questions wait unanswered, and each
+    owner's review duty."""
     svc = services(request)
     snapshot = await asyncio.to_thread(svc.kb.snapshot)
     days, sort = period(request.query_params.get("days")), request.query_params.get("sort")
-    (overlaps, titles), gap_groups, removed, outcomes = await asyncio.gather(
+    (overlaps, titles), gap_groups, removed, outcomes, review = await asyncio.gather(
         asyncio.to_thread(_overlaps, svc, snapshot), asyncio.to_thread(group_count, svc.redis),
         asyncio.to_thread(EntryHistory(svc.redis).deleted),
-        asyncio.to_thread(outcome_table, svc.redis, snapshot.entries, days, sort))
+        asyncio.to_thread(outcome_table, svc.redis, snapshot.entries, days, sort),
+        asyncio.to_thread(review_duty, svc.redis, snapshot.entries.values()))
     listed = sorted(snapshot.entries.values(), key=lambda e: (e.category, e.title.lower()))
     return render(request, "kb.html", {"entries": listed, "overlaps": overlaps, "titles": titles,
                                         "gap_groups": gap_groups,
                                        "deleted": request.query_params.get("deleted"), "removed": removed,
-                                       "outcomes": outcomes})
+                                       "outcomes": outcomes, "review": review})
 
 
 @guard("kb")

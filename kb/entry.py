@@ -9,6 +9,8 @@ from typing import Any
 REQUIRED_FIELDS = (
     "id", "title", "category", "tags", "owner", "last_reviewed", "questions", "answer", "related",
 )
+# An entry is due for review this long after it was last reviewed (saving it in the editor reviews it).
+REVIEW_EVERY_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class Entry:
             related=tuple(str(r) for r in raw["related"]),
             link=str(raw.get("link") or ""),
         )
+
+    def review_due(self) -> dt.date:
+        """The date by which the entry should be reviewed again (its owner's review duty)."""
+        return dt.date.fromisoformat(self.last_reviewed) + dt.timedelta(days=REVIEW_EVERY_DAYS)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping for YAML or JSON; `link` is left out when empty."""
