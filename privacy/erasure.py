@@ -6,7 +6,9 @@ Finds every conversation the contact history links to those identities (any of t
 the website signed them or they were only given in a chat or claimed), then
 deletes what this product keeps about each: the Rasa tracker, the contact record and its index
 entries, the turn log, handoffs with their transcripts, ratings, unanswered-question entries and
-the abuse flag. Aggregate counts (how many summaries were "enough") are not personal and stay.
+the abuse flag (the answers the customer read, with their entry versions, are in the turn log and
+the transcripts). Aggregate counts (how many summaries were "enough", the outcomes per entry in
+kb.outcomes) are not personal and stay.
 A conversation still with an agent or waiting for one is not erased: the agent closes it first.
 """
 
