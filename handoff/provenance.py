@@ -27,7 +27,8 @@ class ShownAnswer:
     changed: bool  # the entry was edited or deleted since
     changed_at: float = 0.0  # when the version shown was replaced (0: unknown, or unchanged)
     changed_by: str = ""
-    deleted: bool = False
+    change: str = ""  # how it was replaced: "edited" | "deleted" ("" when unchanged)
+    deleted: bool = False  # the entry is gone now
 
     @property
     def as_of(self) -> str:
@@ -38,10 +39,10 @@ class ShownAnswer:
         """What became of the entry since it was shown ("" when unchanged)."""
         if not self.changed:
             return ""
-        done = "deleted" if self.deleted else "edited"
         detail = ", ".join(filter(None, [when(self.changed_at) if self.changed_at else "",
                                          f"by {self.changed_by}" if self.changed_by else ""]))
-        return f"the entry was {done} since" + (f" ({detail})" if detail else "")
+        later = "; it is deleted now" if self.deleted and self.change != "deleted" else ""
+        return f"the entry was {self.change} since" + (f" ({detail})" if detail else "") + later
 
 
 def when(at: float) -> str:
@@ -72,8 +73,9 @@ def shown_answers(lines: list[Line], store: KBStore) -> list[ShownAnswer]:
         if changed:
             versions.setdefault(entry_id, history.versions(entry_id))
             replaced = _replaced(versions[entry_id], version, line.at)
+        change = replaced.action if replaced else "deleted" if entry is None else "edited" if changed else ""
         found.append(ShownAnswer(
             entry_id, version, line.at, line.text, entry.title if entry else "", changed,
-            replaced.at if replaced else 0.0, replaced.by if replaced else "", entry is None,
+            replaced.at if replaced else 0.0, replaced.by if replaced else "", change, entry is None,
         ))
     return found
