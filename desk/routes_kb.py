@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from desk import gate_view
 from desk.auth import guard
 from desk.gaps_view import gap_rows, group_count, parse_ids
 from desk.kb_form import EntryForm
@@ -24,6 +25,7 @@ from desk.pages import render
 from desk.review_view import review_duty
 from desk.services import Services, services
 from kb.gaps import GapLog
+from kb.gate import Report
 from kb.history import EntryHistory, Version
 from kb.overlap import Overlap
 from kb.store import Snapshot, StaleEdit, fingerprint
@@ -42,8 +44,9 @@ async def warm_up(svc: Services) -> None:
     """Bring the stored overlaps up to date at start-up (loading the model), so the first KB page is quick."""
     try:
         await asyncio.to_thread(lambda: _overlaps(svc, svc.kb.snapshot()))
+        await asyncio.to_thread(lambda: svc.gate.warm(svc.kb.snapshot()))  # the fit, the questions' vectors
     except Exception:
-        log.exception("could not prepare the overlap check")
+        log.exception("could not prepare the overlap check and the publish gate")
 
 
 @guard("kb")
@@ -86,11 +89,12 @@ async def gaps_handled(request: Request) -> Response:
 
 def _editor(request: Request, form: EntryForm, new: bool, problems: Sequence[str] = (), status: int = 200,
             overlaps: Sequence[Overlap] = (), titles: dict[str, str] | None = None,
-            versions: Sequence[Version] = (), loaded: Version | None = None, chart: Chart | None = None) -> Response:
+            versions: Sequence[Version] = (), loaded: Version | None = None, chart: Chart | None = None,
+            gate: Report | None = None, gate_info: gate_view.EntryGate | None = None) -> Response:
     return render(request, "kb_entry.html", {
         "form": form.fields(), "new": new, "problems": list(problems), "overlaps": list(overlaps),
         "titles": titles or {}, "saved": request.query_params.get("saved"), "versions": list(versions),
-        "loaded": loaded, "chart": chart,
+        "loaded": loaded, "chart": chart, "gate": gate, "gate_info": gate_info,
     }, status)
 
 
@@ -129,8 +133,9 @@ async def edit_entry(request: Request) -> Response:
     loaded = _version(versions, request.query_params.get("version"))
     form = EntryForm.from_entry(loaded.entry if loaded else entry, fingerprint(entry))
     chart = await asyncio.to_thread(entry_chart, svc.redis, entry_id, period(request.query_params.get("days")))
+    gate_info = await asyncio.to_thread(gate_view.entry_gate, svc.redis, entry_id)
     return _editor(request, form, new=False, overlaps=overlaps, titles=titles, versions=versions, loaded=loaded,
-                   chart=chart)
+                   chart=chart, gate_info=gate_info)
 
 
 @guard("kb")
@@ -138,15 +143,22 @@ async def save_entry(request: Request) -> Response:
     """Create (at /new) or update an entry; any problem shows the form again with everything typed."""
     svc = services(request)
     new = "entry_id" not in request.path_params
-    form = EntryForm.from_post(await request.form(), None if new else request.path_params["entry_id"])
+    posted = await request.form()
+    form = EntryForm.from_post(posted, None if new else request.path_params["entry_id"])
     if not new and not form.base:
         return _editor(request, form, new, [STALE], 409)
     snapshot = await asyncio.to_thread(svc.kb.snapshot)
     entry, problems = form.check(snapshot.entries)
     if entry is None:
         return _editor(request, form, new, problems, 400)
+    # The publish gate: answers this would change are listed to confirm (or go back) before it takes effect.
+    report = await asyncio.to_thread(gate_view.check, svc, snapshot, entry)
+    if not gate_view.confirmed(report, posted):
+        return _editor(request, form, new, status=409, gate=report, titles={
+            **{i: e.title for i, e in snapshot.entries.items()}, entry.id: entry.title})
     try:
-        await asyncio.to_thread(svc.kb.save_entry, entry, form.base, request.state.user.name)
+        version = await asyncio.to_thread(svc.kb.save_entry, entry, form.base, request.state.user.name)
+        await asyncio.to_thread(gate_view.record, svc, report, version, entry.id, request.state.user.name)
     except StaleEdit:
         taken = "An entry with this id already exists; choose another id." if new else STALE
         return _editor(request, form, new, [taken], 409)
@@ -186,4 +198,5 @@ routes = [
     Route("/desk/kb/entries/{entry_id}", edit_entry),
     Route("/desk/kb/entries/{entry_id}", save_entry, methods=["POST"]),
     Route("/desk/kb/entries/{entry_id}/delete", delete_entry, methods=["POST"]),
+    *gate_view.routes,
 ]

@@ -16,7 +16,9 @@ from infra.rasa_client import RasaClient
 from infra.redis_client import connect
 from infra.settings import Settings, rasa_token
 from kb.encoder import Encoder
+from kb.gate import Gate
 from kb.overlap import OverlapChecker, QuestionVectors
+from kb.retrieval_config import RetrievalConfig
 from kb.store import KBStore
 
 
@@ -34,17 +36,19 @@ class Services:
     rasa: RasaClient
     kb: KBStore
     overlaps: OverlapChecker  # the overlap warnings, kept in Redis (the model loads on first use)
+    gate: Gate  # the publish gate (kb.gate): the shared fit loads on first use
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
         client = connect(settings.redis)
+        encoder = Encoder(settings.embedding_model, settings.torch_threads)  # one model for both KB checks
         return cls(
             settings=settings, redis=client, queue=HandoffQueue(client), contacts=ContactHistory(client),
             users=UserStore(client), sessions=SessionStore(client), throttle=LoginThrottle(client),
             rasa=RasaClient(f"http://localhost:{settings.rasa_port}", rasa_token(settings)),
             kb=KBStore(client),
-            overlaps=OverlapChecker(KBStore(client),
-                                    QuestionVectors(Encoder(settings.embedding_model, settings.torch_threads))),
+            overlaps=OverlapChecker(KBStore(client), QuestionVectors(encoder)),
+            gate=Gate(KBStore(client), encoder, RetrievalConfig.load()),
         )
 
 

@@ -166,6 +166,13 @@ class Gate:
         changes = tuple(Change(q, b, a) for q, b, a in zip(questions, before, now, strict=True) if not b.same_as(a))
         return Report(snapshot.version, len(questions), changes)
 
+    def warm(self, snapshot: Snapshot) -> None:
+        """Load the fit and encode the regression set now, so the first check is as quick as the rest."""
+        with self._lock:
+            questions = [q.text for q in regression_set(snapshot.entries, self._golden)]
+            if questions and self._live_index(snapshot) is not None:
+                self._embedded(questions)
+
     def trial(self, snapshot: Snapshot, after: Mapping[str, Entry], question: str) -> Trial | None:
         """`question` under the live KB and under `after` (None if no fit is stored yet)."""
         with self._lock:

@@ -266,6 +266,36 @@
     }
   }
 
+  // ---- The KB editor: try a question against the draft (gate, G) -----------------------------
+
+  function tryPanel(panel) {
+    const form = panel.querySelector('.try-form');
+    const draft = document.getElementById('entry-form');
+    const results = panel.querySelector('.try-results');
+    const trouble = panel.querySelector('.try-problem');
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const fields = Object.fromEntries(new FormData(draft).entries());
+      delete fields.csrf;
+      const button = form.querySelector('button');
+      button.disabled = true;
+      const result = await post(panel.dataset.url, { ...fields, question: form.elements.question.value });
+      button.disabled = false;
+      trouble.textContent = result.error || '';
+      trouble.hidden = !result.error;
+      results.hidden = Boolean(result.error);
+      if (result.error) return;
+      for (const side of ['live', 'draft']) {
+        const box = results.querySelector(`[data-side="${side}"]`);
+        const shown = result[side];
+        box.dataset.decision = shown.decision;
+        box.querySelector('.says').textContent = shown.decision === 'answer' ? `Answers: ${shown.says}` : shown.says;
+        box.querySelector('.hits').replaceChildren(...shown.hits.map(
+          (hit) => el('li', { 'data-entry': hit.id }, `${hit.title} `, el('span', { class: 'score' }, hit.score.toFixed(3)))));
+      }
+    });
+  }
+
   // ---- Every page ----------------------------------------------------------------------------
 
   if (document.body.dataset.heartbeat) {
@@ -281,6 +311,8 @@
   if (document.body.dataset.page === 'queue') live('/desk/events', { queue: renderQueue });
   const root = document.getElementById('conversation');
   if (root) conversation(root);
+  const tryBox = document.getElementById('try');
+  if (tryBox) tryPanel(tryBox);
   setInterval(tick, 1000);
   tick();
 })();
