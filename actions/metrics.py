@@ -150,6 +150,6 @@ def install(app: Sanic, executor: ActionExecutor) -> None:
     async def metrics(request: Request) -> HTTPResponse:
         """The metrics in Prometheus's text format, for the bearer of METRICS_TOKEN."""
         if not authorized(request.headers.get("authorization"), settings().metrics_token):
-            return response.text("A bearer token (METRICS_TOKEN) is required.\n", status=401, headers=CHALLENGE)
+            return response.text("A bearer token (METRICS_TOKEN) is required.\n", status=401, headers=dict(CHALLENGE))
         body = await asyncio.to_thread(scrape, backlog)
         return response.raw(body, content_type=CONTENT_TYPE)

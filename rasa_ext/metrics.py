@@ -40,6 +40,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from protocol.metrics import CHALLENGE, METRICS_PATH, TOKEN_VARIABLE, authorized
+from rasa_ext.held_journal import SUFFIX
 from rasa_ext.redis_connection import client as redis_client
 
 CHANNELS = ("rest", "socketio")
@@ -84,7 +85,12 @@ class OutageState(Collector):
         except redis.RedisError:
             up = 0.0
         yield GaugeMetricFamily("support_redis_up", "1 when this process reached Redis at the scrape, else 0", up)
-        sizes = [path.stat().st_size for path in self._journals()]
+        sizes = []
+        for path in self.journal_dir.glob(f"*{SUFFIX}"):  # none (nor the folder) until one is written
+            try:
+                sizes.append(path.stat().st_size)
+            except FileNotFoundError:  # written back and removed meanwhile
+                pass
         yield GaugeMetricFamily(
             "support_held_journals",
             "Journals of conversations held while Redis was unreachable, not yet written back (all processes)",
@@ -92,19 +98,13 @@ class OutageState(Collector):
         )
         yield GaugeMetricFamily("support_held_journal_bytes", "Bytes in those journals", sum(sizes))
 
-    def _journals(self) -> list[Path]:
-        try:
-            return [path for path in self.journal_dir.iterdir() if path.is_file()]
-        except OSError:  # no journal was ever written
-            return []
-
 
 async def serve(request: Any) -> Any:
     """GET /metrics: the metrics in Prometheus's text format, for the bearer of METRICS_TOKEN."""
     from sanic import response
 
     if not authorized(request.headers.get("authorization"), os.environ.get(TOKEN_VARIABLE, "")):
-        return response.text("A bearer token (METRICS_TOKEN) is required.\n", status=401, headers=CHALLENGE)
+        return response.text("A bearer token (METRICS_TOKEN) is required.\n", status=401, headers=dict(CHALLENGE))
     # In a thread: the collectors ask Redis and read the disk.
     body = await asyncio.to_thread(generate_latest, REGISTRY)
     return response.raw(body, content_type=CONTENT_TYPE_LATEST)
