@@ -83,8 +83,9 @@ eval: setup train ## Tuning figures on ../shared/eval (BANKING77, BANKING77-OOS,
 	$(RASA_ENV) $(RASA_VENV)/bin/python -m rasa_ext.parse_batch $(MODEL) $(BITEXT) $(EVAL_DIR)/bitext_intents.jsonl --text-column utterance
 	$(APP_PY) -m detection.evaluate --bitext $(BITEXT) --intents $(EVAL_DIR)/bitext_intents.jsonl
 
-bench: setup train ## Latency report (.data/bench/report.md with plots)
+bench: setup train ## Latency report (.data/bench/report.md with plots), 1 vs 2 replicas (.data/bench/replicas.md)
 	$(APP_PY) -m bench.latency
+	$(APP_PY) -m bench.replicas
 
 SIZES ?= 1000 10000 100000
 bench-kb: setup ## KB scale at SIZES entries, RSS over 50 refits (.data/bench/kb_report.md; hours at 100,000)

@@ -4,18 +4,12 @@ desk's HTTP API. Used by the benchmarks and by the end-to-end tests."""
 from __future__ import annotations
 
 import re
-import socket
 import uuid
 from typing import Any
 
 import requests
 
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from launcher.nginx import free_port as free_port  # the tests' and benchmarks' free ports too
 
 
 class Customer:

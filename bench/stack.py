@@ -14,8 +14,8 @@ from launcher.stack import Stack
 
 
 @contextlib.contextmanager
-def bench_stack(keep_in: Path | None = None) -> Iterator[Stack]:
-    """Start everything as `make run` does, without touching a running stack; stop it after.
+def bench_stack(keep_in: Path | None = None, replicas: int = 1) -> Iterator[Stack]:
+    """Start everything as `make run` does (REPLICAS=`replicas`), without touching a running stack; stop it after.
 
     Its data folder (logs included) is thrown away after, unless `keep_in` names one.
     """
@@ -23,7 +23,7 @@ def bench_stack(keep_in: Path | None = None) -> Iterator[Stack]:
         settings = load_settings({
             **os.environ, "REDIS_URL": "", "LOCAL_REDIS_PORT": str(free_port()),
             "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "DESK_PORT": str(free_port()),
-            "DATA_DIR": data_dir,
+            "DATA_DIR": data_dir, "REPLICAS": str(replicas),
         })
         stack = Stack(settings)
         try:

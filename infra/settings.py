@@ -133,6 +133,8 @@ class Settings:
             customer); a production deployment embeds the widget in its own site and turns it off.
         metrics_token: the bearer token Prometheus sends to every process's /metrics (generated
             into data_dir if unset; see protocol/metrics.py).
+        replicas: Rasa, action-server and desk processes each behind nginx on the ports above
+            (launcher/nginx.py); 1 (the default): one of each on those ports, no nginx.
     """
 
     redis_url: str
@@ -152,6 +154,7 @@ class Settings:
     identity_secret: str
     demo_page: bool
     metrics_token: str
+    replicas: int = 1
 
     def as_env(self) -> dict[str, str]:
         """These settings as environment variables, for the processes the stack starts."""
@@ -164,7 +167,7 @@ class Settings:
             "PUBLIC_RASA_URL": self.public_rasa_url, "REPEAT_WINDOW_DAYS": str(self.repeat_window_days),
             "QUEUE_LIMIT": str(self.queue_limit), "AVERAGE_HANDLE_MINUTES": str(self.average_handle_minutes),
             "IDENTITY_SECRET": self.identity_secret, "DEMO_PAGE": "on" if self.demo_page else "off",
-            "METRICS_TOKEN": self.metrics_token,
+            "METRICS_TOKEN": self.metrics_token, "REPLICAS": str(self.replicas),
         }
 
     @property
@@ -212,6 +215,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         identity_secret=env.get("IDENTITY_SECRET", ""),
         demo_page=env.get("DEMO_PAGE", "on").strip().lower() not in ("off", "0", "false", "no"),
         metrics_token=env.get("METRICS_TOKEN", ""),
+        replicas=max(1, int(env.get("REPLICAS") or "1")),
     )
 
 

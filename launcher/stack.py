@@ -12,11 +12,13 @@ import signal
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from infra.redis_client import connect
 from infra.redis_server import ensure_port_free, redis_command, wait_for_redis
 from infra.settings import REPO_ROOT, Settings, load_settings, metrics_token, rasa_token
+from launcher.nginx import Balanced, free_port, nginx_command, write_nginx_config
 from launcher.supervisor import Program, Supervisor, die_with_parent
 
 RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
@@ -43,7 +45,7 @@ def service_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def rasa_command(settings: Settings, model: Path = MODEL_PATH) -> list[str]:
+def rasa_command(port: int, model: Path = MODEL_PATH) -> list[str]:
     """The Rasa server with the REST and socket.io channels and a token-guarded HTTP API.
 
     No --auth-token: rasa_ext.server takes the token from RASA_TOKEN in the environment.
@@ -51,24 +53,64 @@ def rasa_command(settings: Settings, model: Path = MODEL_PATH) -> list[str]:
     return [
         str(RASA_PYTHON), "-m", "rasa_ext.server", "run", "--model", str(model),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--port", str(settings.rasa_port), "--enable-api", "--cors", "*",
+        "--port", str(port), "--enable-api", "--cors", "*",
     ]
 
 
-def programs(settings: Settings, logs: Path) -> list[Program]:
-    """The supervised services, in start order (stopped in reverse: servers before their Redis)."""
+@dataclass(frozen=True)
+class Layout:
+    """Which processes serve Rasa, the actions and the desk: one each on the settings' ports, or
+    (REPLICAS=N, N > 1) N each on free ports, behind nginx on the settings' ports."""
+
+    services: tuple[Balanced, ...]
+
+    @classmethod
+    def of(cls, settings: Settings) -> Layout:
+        ports = {"rasa": settings.rasa_port, "actions": settings.action_port, "desk": settings.desk_port}
+        if settings.replicas == 1:
+            return cls(tuple(Balanced(name, port, (port,)) for name, port in ports.items()))
+        return cls(tuple(Balanced(name, port, tuple(free_port() for _ in range(settings.replicas)))
+                         for name, port in ports.items()))
+
+    @property
+    def balanced(self) -> bool:
+        return len(self.services[0].replicas) > 1
+
+    def names(self, service: str) -> list[str]:
+        """The supervisord programs of a service: `rasa`, or `rasa-1`, `rasa-2`... behind nginx."""
+        count = len(self.service(service).replicas)
+        return [service] if count == 1 else [f"{service}-{i}" for i in range(1, count + 1)]
+
+    def service(self, name: str) -> Balanced:
+        return next(service for service in self.services if service.name == name)
+
+    def port(self, program: str) -> int:
+        """The port a program (`rasa`, `actions-2`...) listens on itself."""
+        service, _, index = program.partition("-")
+        return self.service(service).replicas[int(index or 1) - 1]
+
+
+def programs(settings: Settings, logs: Path, layout: Layout) -> list[Program]:
+    """The supervised services, in start order (stopped in reverse: nginx first, Redis last)."""
     services = []
     if not settings.redis_url:
         # Every write on disk before it is acknowledged: a killed Redis loses nothing a customer wrote.
         command = redis_command(settings.local_redis_port, settings.data_dir / "redis", logfile="", fsync="always")
         services.append(Program("redis", command, logs / "redis.log", start_seconds=2))
-    return services + [
-        Program("rasa", rasa_command(settings), logs / "rasa.log"),
-        # The rasa-sdk action server (KB retrieval) on settings.action_port.
-        Program("actions", [str(APP_PYTHON), "-m", "actions.server"], logs / "actions.log"),
-        # The web app: agent desk, widget files, demo store page.
-        Program("desk", [str(APP_PYTHON), "-m", "desk.server"], logs / "desk.log"),
-    ]
+    # Each replica gets its own port; Rasa's replicas reach the actions through nginx (endpoints.yml).
+    services += [Program(name, rasa_command(layout.port(name)), logs / f"{name}.log") for name in layout.names("rasa")]
+    # The rasa-sdk action server (KB retrieval) on settings.action_port.
+    services += [Program(name, [str(APP_PYTHON), "-m", "actions.server"], logs / f"{name}.log",
+                         env={"ACTION_PORT": str(layout.port(name))} if layout.balanced else {})
+                 for name in layout.names("actions")]
+    # The web app: agent desk, widget files, demo store page.
+    services += [Program(name, [str(APP_PYTHON), "-m", "desk.server"], logs / f"{name}.log",
+                         env={"DESK_PORT": str(layout.port(name))} if layout.balanced else {})
+                 for name in layout.names("desk")]
+    if layout.balanced:
+        config = write_nginx_config(settings.data_dir / "nginx", logs, list(layout.services))
+        services.append(Program("nginx", nginx_command(config), logs / "nginx.out.log", start_seconds=1))
+    return services
 
 
 def import_sample_kb_if_empty(settings: Settings) -> str:
@@ -94,6 +136,7 @@ class Stack:
         self.settings = settings
         self.logs = settings.data_dir / "logs"
         self.supervisor = Supervisor(settings.data_dir / "supervisor", self.logs, REPO_ROOT)
+        self.layout = Layout.of(settings)
 
     @property
     def rasa_url(self) -> str:
@@ -109,26 +152,47 @@ class Stack:
         local_redis = not self.settings.redis_url
         if local_redis:
             ensure_port_free(self.settings.local_redis_port)
-        self.supervisor.start(programs(self.settings, self.logs), service_env(self.settings))
+        self.supervisor.start(programs(self.settings, self.logs, self.layout), service_env(self.settings))
         if local_redis:
             self.supervisor.start_program("redis")
             wait_for_redis(self.settings.local_redis_port, lambda: self._fatal("redis"))
         notes.append(import_sample_kb_if_empty(self.settings))
-        self.supervisor.start_program("rasa")
+        if self.layout.balanced:  # first, so each replica is reachable as soon as it is up
+            self.supervisor.start_program("nginx")
+        for name in self.layout.names("rasa"):  # all at once: each takes a while to load the model
+            self.supervisor.start_program(name)
         self.start_actions()
-        self.supervisor.start_program("desk")
-        self.wait_until_up("desk", f"{self.desk_url}/health")
-        self.wait_until_up("rasa", f"{self.rasa_url}/")
+        for name in self.layout.names("desk"):
+            self.supervisor.start_program(name)
+        for name in self.layout.names("desk"):
+            self.wait_until_up(name, f"{self.url(name)}/health")
+        for name in self.layout.names("rasa"):
+            # Replicas load their models side by side: each start takes about as much longer.
+            self.wait_until_up(name, f"{self.url(name)}/", timeout=300.0 * self.settings.replicas)
+        if self.layout.balanced:
+            for url in (f"{self.rasa_url}/", f"http://localhost:{self.settings.action_port}/health",
+                        f"{self.desk_url}/health"):
+                self.wait_until_up("nginx", url)
+            notes.append("replicas behind nginx (each also on its own port): " + ", ".join(
+                f"{name} {self.layout.port(name)}" for service in self.layout.services
+                for name in self.layout.names(service.name)))
         return notes
 
+    def url(self, program: str) -> str:
+        """Where one replica (`rasa-2`) or the only process (`rasa`) listens itself."""
+        return f"http://localhost:{self.layout.port(program)}"
+
     def start_actions(self) -> None:
-        """Start the action server and wait for its health check."""
-        self.supervisor.start_program("actions")
-        self.wait_until_up("actions", f"http://localhost:{self.settings.action_port}/health")
+        """Start the action server(s) and wait for their health checks."""
+        for name in self.layout.names("actions"):
+            self.supervisor.start_program(name)
+        for name in self.layout.names("actions"):
+            self.wait_until_up(name, f"{self.url(name)}/health")
 
     def stop_actions(self) -> None:
-        """Stop only the action server (to show what a customer sees during an outage)."""
-        self.supervisor.stop_program("actions")
+        """Stop only the action server(s) (to show what a customer sees during an outage)."""
+        for name in self.layout.names("actions"):
+            self.supervisor.stop_program(name)
 
     def stop(self) -> None:
         """Stop everything that was started, servers first, and supervisord with them."""

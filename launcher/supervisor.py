@@ -29,7 +29,7 @@ import tempfile
 import time
 import xmlrpc.client
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +44,15 @@ _PR_SET_PDEATHSIG = 1
 
 @dataclass(frozen=True)
 class Program:
-    """One supervised service: its command line (no secrets), its log, how long a start takes to count."""
+    """One supervised service: its command line and own environment (no secrets: the config shows
+    them), its log, how long a start takes to count."""
 
     name: str
     command: list[str]
     log: Path
     start_seconds: int = 10
     start_retries: int = START_RETRIES
+    env: dict[str, str] = field(default_factory=dict)  # on top of supervisord's (a replica's port)
 
 
 class SupervisorError(RuntimeError):
@@ -74,6 +76,11 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
 def _quote(value: str) -> str:
     """A value as supervisord's config parser reads it (it expands %(name)s)."""
     return value.replace("%", "%%")
+
+
+def _environment(env: Mapping[str, str]) -> str:
+    """A program's `environment=` value: KEY="value",... (values such as ports: no quotes in them)."""
+    return ",".join(f'{key}="{_quote(value)}"' for key, value in env.items())
 
 
 class Supervisor:
@@ -121,6 +128,7 @@ class Supervisor:
                 f"directory={_quote(str(self.cwd))}",
                 f"priority={priority}", "autostart=false", "autorestart=true",
                 f"startsecs={program.start_seconds}", f"startretries={program.start_retries}",
+                *([f"environment={_environment(program.env)}"] if program.env else []),
                 # The servers finish their requests on TERM; their own children go with them.
                 "stopsignal=TERM", "stopwaitsecs=20", "stopasgroup=true", "killasgroup=true",
                 "redirect_stderr=true", f"stdout_logfile={_quote(str(program.log))}",
