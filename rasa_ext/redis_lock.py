@@ -127,16 +127,18 @@ class Held:
 HOLDING: contextvars.ContextVar[Held | None] = contextvars.ContextVar("holding", default=None)
 
 
-def write_fenced(conversation_id: str, key: str, value: str | bytes, expire_seconds: int = 0) -> bool:
+def write_fenced(conversation_id: str, key: str, value: str | bytes, expire_seconds: int = 0,
+                 client: redis.Redis | None = None) -> bool:
     """SET `key` for the conversation's lock holder, if the running task is it (within `hold`).
 
+    `client` (same Redis, default the lock's) runs it, so a WAIT on that client's connection covers it.
     Returns False when the task holds no lock of that conversation (the caller writes as usual);
     raises StaleLock if its lease lapsed and the conversation may have gone on elsewhere.
     """
     held = HOLDING.get()
     if held is None or held.conversation_id != conversation_id:
         return False
-    held.locks.fenced_set(held, key, value, expire_seconds)
+    held.locks.fenced_set(held, key, value, expire_seconds, client)
     return True
 
 
@@ -220,9 +222,10 @@ class ConversationLocks:
             logger.warning("The lock of conversation %s (ticket %d) had lapsed before it was released",
                            held.conversation_id, held.token)
 
-    def fenced_set(self, held: Held, key: str, value: str | bytes, expire_seconds: int = 0) -> None:
+    def fenced_set(self, held: Held, key: str, value: str | bytes, expire_seconds: int = 0,
+                   client: redis.Redis | None = None) -> None:
         """SET `key` only if `held` still owns its conversation; raises StaleLock if not."""
-        written = self._fenced_set(keys=[*held.keys, key], args=[held.token, value, expire_seconds])
+        written = self._fenced_set(keys=[*held.keys, key], args=[held.token, value, expire_seconds], client=client)
         if not written:
             held.lost = True
             raise StaleLock(f"conversation {held.conversation_id}: ticket {held.token} no longer holds the lock")

@@ -116,7 +116,8 @@ def test_a_stalled_owner_whose_lease_lapsed_is_refused_its_write_and_the_new_own
         assert await asyncio.to_thread(first_holds.wait, 10)
         locks = ConversationLocks(redis.Redis.from_url(redis_url), lease_seconds=lease)
         async with locks.hold("c3", max_wait=5, max_hold=60) as held:
-            locks.fenced_set(held, "tracker", "second")
+            # Through another client of the same Redis, as the tracker store writes it.
+            locks.fenced_set(held, "tracker", "second", client=redis.Redis.from_url(redis_url))
             second_wrote.set()
             await asyncio.sleep(0.1)  # still holding while the stalled one tries to write
             return held.token
