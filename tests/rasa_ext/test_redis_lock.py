@@ -93,7 +93,8 @@ def test_the_lock_of_a_killed_owner_lapses_after_its_lease_and_the_next_one_gets
 
     token, waited = in_threads(successor())[0]
     assert token == 2  # the dead owner had 1
-    assert waited <= 2 * lease + 0.5, f"waited {waited:.2f} s for a lock whose owner's lease was {lease} s"
+    # Within a few leases (a busy machine delays timers), not Rasa's 60 s lock lifetime.
+    assert waited < 10 * lease, f"waited {waited:.2f} s for a lock whose owner's lease was {lease} s"
 
 
 def test_a_stalled_owner_whose_lease_lapsed_is_refused_its_write_and_the_new_owner_keeps_its_own(redis_client,
