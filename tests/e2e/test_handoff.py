@@ -18,7 +18,7 @@ from customers.contacts import ContactHistory
 from handoff.journal import OutageJournal
 from handoff.presence import AGENTS_KEY, heartbeat
 from handoff.queue import HandoffQueue
-from handoff.records import PRIORITY_LEGAL, PRIORITY_NORMAL
+from handoff.records import PRIORITY_LEGAL, PRIORITY_NORMAL, PRIORITY_RAISED
 from handoff.summary_views import for_widget
 from infra.settings import REPO_ROOT
 from tests.e2e.browser_fixtures import Rasa, screenshot
@@ -280,3 +280,28 @@ def test_a_customer_who_asks_for_erasure_has_every_chat_erased_and_no_one_else(r
     assert rasa.user_events(sam.sender) == []  # Rasa's own record of the chat is gone too
     assert ContactHistory(desk_redis).get(sam.sender) is None and HandoffQueue(desk_redis).get(ticket) is None
     assert rasa.user_events(kim.sender) and ContactHistory(desk_redis).get(kim.sender) is not None
+
+
+def test_a_customer_who_says_they_asked_before_gets_one_reply_and_is_passed_on_as_a_repeat(running_stack, desk_redis):
+    customer = Customer(running_stack.rasa_url)
+    said = customer.say("this is the third time I'm asking, nobody helps, this is ridiculous")
+    # One coherent reply (Rasa reads "nobody helps" as "are you a bot?"): no small talk after the apology.
+    assert len(said) == 1 and said[0]["text"].startswith("I'm sorry you've had to ask again.")
+    assert button_titles(said) == ["Talk to a person"] and "virtual assistant" not in texts(said)
+    assert HandoffQueue(desk_redis).open_for(customer.sender) is None  # offered, not forced
+    queued = customer.press(said, "Talk to a person")
+    handoff = HandoffQueue(desk_redis).open_for(customer.sender)
+    assert handoff is not None and handoff.summary.who.says_asked_before and handoff.summary.who.earlier_contacts == 0
+    assert "asked_before" in [r["kind"] for r in handoff.reasons]
+    # The customer reads what was passed on about the problem, not our reading of their mood.
+    passed_on = texts(queued)
+    assert "says they asked before" in passed_on
+    assert not any(word in passed_on for word in ("Frustration", "Upset", "complaint", "Handed off"))
+    # No earlier contact on record and calm words: the claim alone raises the priority.
+    calm = Customer(running_stack.rasa_url)
+    answered = calm.say("I e-mailed you yesterday about my refund, how long does a refund take?")
+    assert texts(answered).startswith("I'm sorry you've had to ask again.")
+    assert shows(running_stack.store().get("refund-timing").answer, answered)
+    calm.press(answered, "Talk to a person")
+    handoff = HandoffQueue(desk_redis).open_for(calm.sender)
+    assert handoff is not None and handoff.priority == PRIORITY_RAISED and set(handoff.summary.trend) == {"none"}
