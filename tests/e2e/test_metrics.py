@@ -94,16 +94,18 @@ def test_metrics_need_the_token(running_stack: RunningStack):
 
 
 def test_each_metric_moves_when_its_event_happens(running_stack: RunningStack, redis_server, scraper: Scraper,
-                                                   agent_online: str):
+                                                   agent_online: str, socket_customer):
     before = scraper.read()
 
     def grew(process: str, name: str, by: float = 1, **labels: str) -> None:
         was = before[process].get((name, frozenset(labels.items())), 0.0)
         assert scraper.value(process, name, **labels) == pytest.approx(was + by), (process, name, labels)
 
-    # A question the knowledge base answers.
-    Customer(running_stack.rasa_url).say("How long does a refund take?")
-    # A request for a person, queued while an agent is online.
+    # A question the knowledge base answers, asked through the widget's channel.
+    widget = socket_customer()
+    widget.say("How long does a refund take?")
+    widget.wait_for(lambda message: "refund" in message.get("text", "").lower())
+    # A request for a person, over REST, queued while an agent is online.
     asking = Customer(running_stack.rasa_url)
     asking.say("I want a human")
     client = running_stack.redis()
@@ -111,9 +113,10 @@ def test_each_metric_moves_when_its_event_happens(running_stack: RunningStack, r
     assert handoff is not None and handoff.state == "queued"
     priority = PRIORITY_NAMES[handoff.priority]
     scraper.read()
-    grew("rasa", "support_messages_total", 2, channel="rest")
-    grew("rasa", "support_reply_seconds_count", 2, channel="rest")
-    assert scraper.value("rasa", "support_reply_seconds_sum", channel="rest") > 0
+    for channel in ("socketio", "rest"):
+        grew("rasa", "support_messages_total", channel=channel)
+        grew("rasa", "support_reply_seconds_count", channel=channel)
+        assert scraper.value("rasa", "support_reply_seconds_sum", channel=channel) > 0
     grew("actions", "support_kb_outcomes_total", outcome="answer")
     grew("actions", "support_handoffs_total", priority=priority, kind="queued")
     grew("actions", "support_handoff_reasons_total", reason="human_request")
