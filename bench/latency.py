@@ -1,5 +1,6 @@
-"""Reply latency of one customer session through the REST channel, handoff latency under load,
-and the encoder's threading.
+"""Reply latency of one customer session through the REST channel, a long conversation's growth,
+throughput against the bare `rasa init` bot (bench.throughput), handoff latency under load, and
+the encoder's threading.
 
 Starts its own stack (local redis-server, action server, Rasa) on free ports, so it measures what
 `make run` runs, without touching a running one. Output: .data/bench/report.md with PNG plots.
@@ -9,12 +10,16 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import time
 
+from bench.bare import bare_bot
 from bench.clients import Customer
 from bench.handoff import CONCURRENT, handoff_latency
 from bench.report import boxplot, table
 from bench.stack import bench_stack
+from bench.throughput import compare
+from bench.throughput import report as throughput_report
 from infra.settings import REPO_ROOT, load_settings
 from kb.encoder import Encoder
 from kb.files import read_raw_entries
@@ -76,17 +81,25 @@ def long_conversation(rasa_url: str) -> dict[str, list[float]]:
             f"greeting, turns {LONG_TURNS - window + 1}-{LONG_TURNS}": samples[-window:]}
 
 
+def _growth(rows: dict[str, list[float]]) -> float:
+    first, last = rows.values()
+    return statistics.median(last) / statistics.median(first)
+
+
 def main() -> None:
     """Run the benchmarks and write the report."""
     OUT.mkdir(parents=True, exist_ok=True)
     entries, _ = validate(read_raw_entries(REPO_ROOT / "kb" / "content"))
     # The last variant of each entry, lower-cased: phrasings a customer might type.
     questions = [e.questions[-1].lower() for e in entries]
-    with bench_stack() as stack:
+    with bench_stack() as stack, bare_bot() as bare:
         Customer(stack.rasa_url).say("warm up")
         session = session_latency(stack.rasa_url, questions)
         growth = long_conversation(stack.rasa_url)
+        Customer(bare[0]).say("warm up")
+        bare_growth = long_conversation(bare[0])
         handoffs = handoff_latency(stack)
+        throughput = compare(stack, bare)
     threads = encoder_threads(load_settings().embedding_model, questions)
     report = "\n\n".join([
         "# Latency benchmark",
@@ -96,9 +109,13 @@ def main() -> None:
         "## Reply latency, customer sessions", table(session),
         f"![session]({boxplot(session, 'Reply latency, REST sessions', OUT / 'session.png').name})",
         f"## A very long conversation ({LONG_TURNS} turns)",
-        "Rasa reads, merges and writes the whole tracker on every turn, so replies slow down as one "
-        "conversation grows (sessions end after an hour's quiet; trackers expire after 7 days).",
-        table(growth),
+        "Rasa reads the whole tracker (replaying its events) and policies look over all of it on every "
+        "turn, so replies slow down as one conversation grows (sessions end after an hour's quiet; "
+        "trackers expire after 7 days). The bare `rasa init` bot alongside, for scale:",
+        table({**growth, **{f"bare bot, {name}": samples for name, samples in bare_growth.items()}}),
+        f"Turns {LONG_TURNS - 24}-{LONG_TURNS} / turns 1-25, medians: project {_growth(growth):.2f}x, "
+        f"bare bot {_growth(bare_growth):.2f}x.",
+        throughput_report(throughput, OUT),
         f"## Handoff: customer message to the desk's queue, {CONCURRENT} conversations at once",
         "Each customer asks for a person at the same moment; the time runs from sending that message "
         "to the handoff's `created` event on `desk:events`, the feed the desk's live queue shows.",

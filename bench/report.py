@@ -38,3 +38,19 @@ def boxplot(rows: dict[str, list[float]], title: str, path: Path) -> Path:
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
+
+
+def lines_plot(xs: list[int], series: dict[str, list[float]], title: str, xlabel: str, ylabel: str,
+               path: Path) -> Path:
+    """One line per series over the same x values, saved as PNG."""
+    figure, axes = plt.subplots(figsize=(7, 4))
+    for name, ys in series.items():
+        axes.plot(xs, ys, marker="o", label=name)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path

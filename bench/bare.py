@@ -1,0 +1,75 @@
+"""The yardstick: Rasa's own starter bot (`rasa init`), trained once and served by plain `rasa run`.
+
+It keeps its trackers in memory, has no custom actions, no action server and no Redis: what a
+bare Rasa 3.6 costs per message on this machine. Built into .data/bench/bare on first use (a few
+minutes of training) and reused after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.clients import free_port
+from infra.settings import REPO_ROOT
+
+BARE_DIR = REPO_ROOT / ".data" / "bench" / "bare"
+RASA = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1"}
+
+
+def bare_model(folder: Path = BARE_DIR) -> Path:
+    """The trained starter bot's model; `rasa init --no-prompt` makes and trains it the first time."""
+    models = sorted((folder / "models").glob("*.tar.gz"))
+    if not models:
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"Building the bare `rasa init` bot in {folder} (trained once, a few minutes)...", flush=True)
+        with open(folder.parent / "bare-init.log", "w") as log:
+            subprocess.run([str(RASA), "init", "--no-prompt", "--init-dir", str(folder)], cwd=folder,
+                           env=ENV, stdout=log, stderr=subprocess.STDOUT, check=True)
+        models = sorted((folder / "models").glob("*.tar.gz"))
+    return models[-1]
+
+
+@contextlib.contextmanager
+def bare_bot(folder: Path = BARE_DIR) -> Iterator[tuple[str, int]]:
+    """Serve the starter bot with `rasa run` (REST channel, in-memory trackers) on a free port.
+
+    Yields its URL and process id; stops it after.
+    """
+    model = bare_model(folder)
+    port = free_port()
+    with open(folder.parent / "bare-rasa.log", "w") as log:
+        process = subprocess.Popen([str(RASA), "run", "--model", str(model), "--port", str(port)], cwd=folder,
+                                   env=ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://localhost:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield url, process.pid
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the bare Rasa bot exited ({process.returncode}); see {BARE_DIR.parent}/bare-rasa.log")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the bare Rasa bot did not come up within {timeout:.0f} s")
