@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from desk.auth import session_secret
 from handoff.presence import online_agents
+from protocol.metrics import METRICS_PATH
 from tests.desk.conftest import PASSWORD
 
 PUBLIC = {"/health", "/", "/demo", "/desk/login", "/widget/vendor/socket.io.min.js"}
@@ -40,7 +41,7 @@ def test_every_desk_page_and_api_needs_a_login(app, make_handoff):
     assert ("GET", "/desk") in routes and ("POST", "/desk/api/conversations/T000001/note") in routes
     for method, path in routes:
         response = client.request(method, path, follow_redirects=False)
-        if "/api/" in path or path.endswith("/events"):
+        if "/api/" in path or path.endswith("/events") or path == METRICS_PATH:  # the metrics want a bearer token
             assert response.status_code == 401, (method, path)
         else:
             assert response.status_code == 303, (method, path)
