@@ -1,5 +1,5 @@
-"""The sample KB answers late and missing orders, order changes and cancellation after dispatch
-directly: customers' own wordings (none of them an entry's question variant) asked of the real
+"""The sample KB answers late and missing orders, order changes (items, address, delivery date,
+before and after dispatch) and cancellation after dispatch directly: customers' own wordings (none of them an entry's question variant) asked of the real
 KnowledgeBase over Redis, loaded from kb/content as the stack loads it."""
 
 from __future__ import annotations
@@ -42,15 +42,25 @@ ASKED = {
         "can I change the size on my order? I only placed it 20 minutes ago",
         "I made a mistake in my order, can you change it before it's sent",
         "can I change what's in my order? I want a different colour",
+        "can I add another cushion to the order I placed this morning",
+        "I want to remove an item from my order",
     ],
     "change-delivery-address": [
         "I need to change the address on my order, it's already been shipped",
         "ive moved, can you send my order to my new address instead",
     ],
+    "change-delivery-date": [
+        "can I change the delivery date for my sofa",
+        "I won't be in on the delivery day, can we rearrange",
+        "can my wardrobe delivery be moved to next saturday",
+        "is it possible to delay my delivery by a couple of weeks",
+    ],
     "cancel-order": [
         "my order has been dispatched but I don't want it anymore, can I cancel?",
         "too late to cancel? it says dispatched",
         "I want to cancel, but the parcel is already with the courier",
+        "my order got shipped even though I asked to cancel it",
+        "is it too late to cancel? it left the warehouse yesterday",
     ],
 }
 CASES = [(entry_id, question) for entry_id, questions in ASKED.items() for question in questions]
