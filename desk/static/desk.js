@@ -311,6 +311,11 @@
   if (document.body.dataset.page === 'queue') live('/desk/events', { queue: renderQueue });
   const root = document.getElementById('conversation');
   if (root) conversation(root);
+  // The KB answers a customer read (conversation page), shown as the widget showed them; the
+  // Markdown as sent stays beside them, as text.
+  for (const shown of document.querySelectorAll('.shown-text[data-markdown]')) {
+    shown.replaceChildren(window.supportMarkdown(shown.textContent));
+  }
   const tryBox = document.getElementById('try');
   if (tryBox) tryPanel(tryBox);
   setInterval(tick, 1000);
