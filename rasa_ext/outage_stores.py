@@ -48,13 +48,15 @@ from redis.exceptions import RedisError
 
 from rasa_ext.held_journal import HeldJournal
 from rasa_ext.redis_connection import client
+from rasa_ext.redis_lock import write_fenced
+from rasa_ext.tracker_json import joined_history, latest_window
 
 logger = logging.getLogger(__name__)
 
 SESSION_START = "action_session_start"
 # Memory each Rasa process spends on the last saved versions of recent conversations, so they
 # can go on through an outage (a 10-turn conversation serialises to ~15 KB, 150 turns to ~250 KB;
-# serialising the latter costs ~7 ms, next to the ~80 ms Rasa spends reading it back each turn).
+# the string written to Redis is kept, so keeping it costs no time).
 RECENT_BYTES = 64 * 1024 * 1024
 DATA_DIR = Path(os.environ.get("DATA_DIR") or Path(__file__).resolve().parents[1] / ".data")
 JOURNAL_DIR = DATA_DIR / "rasa-held"
@@ -183,13 +185,35 @@ class OutageTrackerStore(RedisTrackerStore):
             if sender_id in self._from_memory:
                 tracker = await self._merge_into_redis(sender_id, tracker)
                 self._from_memory.discard(sender_id)
+                serialised = self.serialise_tracker(tracker)
             else:
-                await super().save(tracker, timeout)
-            self._remember(tracker)
+                serialised = await self._write(tracker, timeout)
+            self._remember(sender_id, serialised)
         except RedisError as error:
             logger.error("Redis unreachable; holding conversation %s in memory until it is back: %s",
                          sender_id, error)
             await self._hold(tracker)
+
+    async def _write(self, tracker: DialogueStateTracker, timeout: float | None = None) -> str:
+        """Rasa's save (the tracker after the history Redis has), with the history joined on the
+        JSON (rasa_ext.tracker_json) instead of rebuilt; returns what was written.
+
+        The write is fenced by the conversation's lock (rasa_ext.redis_lock) when the turn holds it.
+        """
+        await self.stream_events(tracker)
+        key = self.key_prefix + tracker.sender_id
+        serialised = self.serialise_tracker(tracker)
+        stored = self.red.get(key)
+        if stored is not None:
+            joined = joined_history(stored, serialised)
+            if joined is None:  # the histories diverge: Rasa's own merge
+                prior = self.deserialise_tracker(tracker.sender_id, stored)
+                joined = self.serialise_tracker(self._merge_trackers(prior, tracker) if prior else tracker)
+            serialised = joined
+        expiry = int(timeout or self.record_exp or 0)
+        if not write_fenced(tracker.sender_id, key, serialised, expiry, client=self.red):
+            self.red.set(key, serialised, ex=expiry or None)
+        return serialised
 
     async def _hold(self, tracker: DialogueStateTracker) -> None:
         await self._held.save(tracker)
@@ -200,10 +224,10 @@ class OutageTrackerStore(RedisTrackerStore):
                          tracker.sender_id, error)
         self._start_watcher()
 
-    def _remember(self, tracker: DialogueStateTracker) -> None:
-        serialised = self.serialise_tracker(tracker)
-        self._recent_bytes += len(serialised) - len(self._recent.pop(tracker.sender_id, ""))
-        self._recent[tracker.sender_id] = serialised
+    def _remember(self, sender_id: str, serialised: str) -> None:
+        # What was just written to Redis: keeping it costs no serialisation of its own.
+        self._recent_bytes += len(serialised) - len(self._recent.pop(sender_id, ""))
+        self._recent[sender_id] = serialised
         while self._recent_bytes > RECENT_BYTES:
             self._recent_bytes -= len(self._recent.popitem(last=False)[1])
 
@@ -225,6 +249,17 @@ class OutageTrackerStore(RedisTrackerStore):
         if fetch_all_sessions:
             return await self._held.retrieve_full_tracker(sender_id)
         return await self._held.retrieve(sender_id)
+
+    async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
+        """Rasa's read, with a turn's tracker (the latest session) cut to its last events on the
+        JSON before it is rebuilt (rasa_ext.tracker_json.latest_window): a long conversation's
+        turns cost no more than a short one's. The whole history stays in Redis."""
+        if fetch_all_sessions:
+            return await super()._retrieve(sender_id, fetch_all_sessions)
+        stored = self.red.get(self.key_prefix + sender_id)
+        if stored is None:
+            return None
+        return self.deserialise_tracker(sender_id, latest_window(stored))
 
     async def _merge_into_redis(self, sender_id: str, held: DialogueStateTracker) -> DialogueStateTracker:
         """Append what was held during the outage to the history in Redis; returns the result."""

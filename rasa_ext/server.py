@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from rasa_ext import action_outage, metrics
+from rasa_ext import action_outage, action_results, metrics
 
 
 def token_from_environment() -> None:
@@ -39,6 +39,7 @@ def token_from_environment() -> None:
 def main() -> None:
     """Install the extensions, then hand over to Rasa's CLI."""
     action_outage.install()
+    action_results.install()
     metrics.install()
     token_from_environment()
     from rasa.__main__ import main as rasa_main
