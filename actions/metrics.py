@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,7 +30,7 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from actions.runtime import outage_journal, redis_client, settings
+from actions.runtime import outage_journal, settings
 from conversation.context import TurnResult
 from handoff.journal import ACTIONS_DOWN_KEY, is_journal_ticket
 from handoff.queue import HandoffQueue
@@ -64,6 +65,13 @@ for _priority in PRIORITY_NAMES.values():
         HANDOFFS.labels(_priority, _kind)
 
 
+@functools.lru_cache(maxsize=1)
+def probe() -> redis.Redis:
+    """This server's client for what metrics read from Redis (infra.metrics.probe_client: 1 s timeouts,
+    no retries), so counting a handoff never holds up the reply for long."""
+    return probe_client(settings().redis)
+
+
 async def count_turn(ticket_before: str | None, result: TurnResult) -> None:
     """Count a customer turn's KB outcome, and the handoff it started (a new ticket in the slot).
 
@@ -78,7 +86,7 @@ async def count_turn(ticket_before: str | None, result: TurnResult) -> None:
         HANDOFFS.labels(UNKNOWN_PRIORITY, "outage").inc()
         return
     try:
-        handoff = await asyncio.to_thread(HandoffQueue(redis_client()).get, ticket)
+        handoff = await asyncio.to_thread(HandoffQueue(probe()).get, ticket)
     except redis.RedisError:
         handoff = None
     if handoff is None:  # gone down (or erased) since the turn wrote it: counted, without its details
@@ -128,8 +136,7 @@ def install(app: Sanic, executor: ActionExecutor) -> None:
     known = set(executor.actions)
     for name in known:
         ACTION_SECONDS.labels(name)
-    probe = probe_client(settings().redis)
-    backlog = app_registry(RedisUp(probe), OutageBacklog(outage_journal().path, probe))
+    backlog = app_registry(RedisUp(probe()), OutageBacklog(outage_journal().path, probe()))
 
     @app.on_request
     async def started(request: Request) -> None:
