@@ -47,7 +47,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from redis.exceptions import RedisError
 
 from rasa_ext.held_journal import HeldJournal
-from rasa_ext.redis_connection import client
+from rasa_ext.redis_connection import client, confirm_replicated
 from rasa_ext.redis_lock import write_fenced
 from rasa_ext.tracker_json import joined_history, latest_window
 
@@ -154,13 +154,17 @@ class OutageTrackerStore(RedisTrackerStore):
                     tracker = self._deserialise_held(sender_id, serialised)
                     if tracker is not None:
                         await self._merge_into_redis(sender_id, tracker)
+                confirm_replicated(self.red)
                 orphan.discard()
                 logger.warning("Wrote %d conversation(s) held by a Rasa process that stopped during a "
                                "Redis outage into Redis (%s)", len(orphan.trackers), orphan.path.name)
-        for sender_id in list(self._held.store):
+        written = list(self._held.store)
+        for sender_id in written:
             held = await self._held.retrieve_full_tracker(sender_id)
             if held is not None:
                 await self._merge_into_redis(sender_id, held)
+        confirm_replicated(self.red)  # dropped from the journal only once a failover cannot lose it
+        for sender_id in written:
             self._held.store.pop(sender_id, None)
         self._journal.clear()
 
@@ -188,6 +192,8 @@ class OutageTrackerStore(RedisTrackerStore):
                 serialised = self.serialise_tracker(tracker)
             else:
                 serialised = await self._write(tracker, timeout)
+            # With Sentinel: a save no replica has is held and journalled too (NotReplicated).
+            confirm_replicated(self.red)
             self._remember(sender_id, serialised)
         except RedisError as error:
             logger.error("Redis unreachable; holding conversation %s in memory until it is back: %s",

@@ -2,7 +2,9 @@
 
 Debian's redis-server runs as a sentinel with `--sentinel`. The sentinel declares a master down
 after DOWN_AFTER_MS without an answer (production keeps Redis's 30 s default or so), and, being
-the only sentinel, is the quorum and elects itself: a failover takes 2-3 s here.
+the only sentinel, is the quorum and elects itself: a failover takes 2-3 s here. A test decides
+how long the window lasts: `kill_master` keeps the sentinel from acting until `fail_over`, so what
+a test does in between certainly meets a Redis without a master.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import redis
@@ -20,6 +23,7 @@ from tests.support import wait_for
 
 SERVICE = "support"
 DOWN_AFTER_MS = 1000
+HOLD_OFF_MS = 600_000
 
 
 class SentinelCluster:
@@ -31,6 +35,7 @@ class SentinelCluster:
         self.sentinel_port = free_port()
         self.processes: dict[int, subprocess.Popen] = {}
         self.sentinel: subprocess.Popen | None = None
+        self.killed_at = 0.0
 
     def url(self, db: int = 0) -> str:
         return f"redis+sentinel://127.0.0.1:{self.sentinel_port}/{SERVICE}/{db}"
@@ -77,24 +82,41 @@ class SentinelCluster:
         wait_for(ready, "the master replicated and known to the sentinel", timeout=30, every=0.1)
 
     def kill_master(self) -> int:
-        """`kill -9` the master; returns its port."""
+        """`kill -9` the master, the sentinel holding off the failover until `fail_over`; returns its port."""
+        self._down_after(HOLD_OFF_MS)
         port = self.master_port()
+        self.killed_at = time.monotonic()
         os.kill(self.processes[port].pid, signal.SIGKILL)
         self.processes[port].wait()
         return port
 
     def fail_over(self, killed: int) -> None:
-        """Wait until the sentinel names another master, then restart the killed server (the
-        sentinel makes it a replica of the new master) and wait until it is in sync."""
+        """`promote`, then `rejoin` the killed server: ready for the next failover."""
+        self.promote(killed)
+        self.rejoin(killed)
+
+    def promote(self, killed: int) -> None:
+        """Let the sentinel fail over and wait until it names another master."""
+        # Down for at least this long already: the failover starts at once. Not shorter than the
+        # window: a sentinel skips a replica cut off from its master for over 10 down-after times.
+        self._down_after(max(DOWN_AFTER_MS, int((time.monotonic() - self.killed_at) * 1000)))
+
         def promoted() -> bool:
             try:
                 return self.master_port() != killed
             except redis.RedisError:
                 return False
         wait_for(promoted, "the sentinel promoted the replica", timeout=30, every=0.1)
+
+    def rejoin(self, killed: int) -> None:
+        """Restart the killed server as a replica of the new master; wait until it is in sync."""
         # Named a replica at once (the sentinel would convert it too, but only at its next INFO, 10 s).
         self._server(killed, "--replicaof", "127.0.0.1", str(self.master_port()))
         self.wait_until_replicated()
+
+    def _down_after(self, milliseconds: int) -> None:
+        sentinel = redis.Redis(port=self.sentinel_port, socket_timeout=1)
+        sentinel.execute_command("SENTINEL", "SET", SERVICE, "down-after-milliseconds", milliseconds)
 
     def stop(self) -> None:
         running = [*self.processes.values(), *([self.sentinel] if self.sentinel else [])]

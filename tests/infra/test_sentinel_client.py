@@ -11,7 +11,7 @@ import redis
 
 from infra.redis_client import connect, connect_async
 from infra.settings import RedisSettings
-from rasa_ext.redis_connection import client
+from rasa_ext.redis_connection import NotReplicated, client, confirm_replicated
 from tests.infra.sentinel_cluster import SentinelCluster
 from tests.support import wait_for
 
@@ -37,10 +37,11 @@ def test_every_client_reaches_the_new_master_after_the_old_one_is_killed(cluster
     settings = RedisSettings(cluster.url(db=3))
     app, rasa = connect(settings), client(cluster.url(db=3), decode_responses=True)
     app.set("before", "failover")
-    assert app.wait(1, 1000) == 1  # on the replica before the kill
+    confirm_replicated(app)  # on the replica before the kill
     killed = cluster.kill_master()
     with pytest.raises(redis.ConnectionError):
         app.get("before")  # during the failover window: an error the caller's outage path handles
+    cluster.promote(killed)
     wait_for(lambda: answers(app), "the same client answers from the new master", timeout=30, every=0.1)
     assert cluster.master_port() != killed
     app.rpush("after", "1")
@@ -54,5 +55,13 @@ def test_every_client_reaches_the_new_master_after_the_old_one_is_killed(cluster
             await desk.aclose()
 
     assert asyncio.run(async_client())[0] == b"failover"
-    cluster.fail_over(killed)  # the killed server is back, as a replica of the new master
+    with pytest.raises(NotReplicated):
+        confirm_replicated(rasa)  # the new master has no replica yet: the write is not safe
+    cluster.rejoin(killed)  # the killed server is back, as a replica of the new master
     assert app.get("before") == b"failover"
+    rasa.set("confirmed", "yes")
+    confirm_replicated(rasa)
+
+
+def test_a_single_server_needs_no_confirmation(redis_url: str):
+    confirm_replicated(client(redis_url))  # nothing to wait for: returns at once
