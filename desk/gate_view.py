@@ -45,6 +45,11 @@ def entry_gate(client: redis.Redis, entry_id: str) -> EntryGate:
     return EntryGate(GoldenStore(client).of(entry_id), published(client, entry_id)[:5])
 
 
+def entry_choices(svc: Services) -> list[tuple[str, str]]:
+    """Every entry's id and title, by title: the choices of a golden question's entry."""
+    return sorted(((i, e.title) for i, e in svc.kb.snapshot().entries.items()), key=lambda c: c[1].lower())
+
+
 def check(svc: Services, snapshot: Snapshot, entry: Entry) -> Report:
     """What saving `entry` would change (runs in a thread: it encodes)."""
     return svc.gate.check(snapshot, {**snapshot.entries, entry.id: entry})

@@ -67,6 +67,9 @@ async def feedback(request: Request) -> Response:
         "bot": tally(bot), "bot_listed": listed(bot), "titles": {i: e.title for i, e in snapshot.entries.items()},
         "people": tally(people), "people_listed": listed(people), "agents": by_agent(people),
         "waits": wait_figures(handoffs, time.time()), "tickets": sum(map(is_offline_ticket, handoffs)),
+        # A content owner saves what a customer asked as a golden question (desk.gate_view).
+        "entry_choices": sorted(((i, e.title) for i, e in snapshot.entries.items()), key=lambda c: c[1].lower())
+        if allowed(request.state.user.role, "kb") else [],
     })
 
 

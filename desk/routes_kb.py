@@ -72,7 +72,9 @@ async def entries(request: Request) -> Response:
 async def gaps(request: Request) -> Response:
     """What customers asked that the KB could not answer, grouped by meaning."""
     rows, total = await asyncio.to_thread(gap_rows, services(request).redis)
-    return render(request, "kb_gaps.html", {"rows": rows, "total": total, "done": request.query_params.get("done")})
+    choices = await asyncio.to_thread(gate_view.entry_choices, services(request))  # for golden questions
+    return render(request, "kb_gaps.html", {"rows": rows, "total": total, "done": request.query_params.get("done"),
+                                            "entry_choices": choices})
 
 
 @guard("kb")

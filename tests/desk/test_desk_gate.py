@@ -6,12 +6,15 @@ import dataclasses
 import html
 import re
 
+import numpy as np
 from tests.small_kb import SMALL_KB, config, encoder, small_index  # noqa: F401  (shared fixtures)
 
 from kb.fits import FitStore
+from kb.gaps import GapLog
 from kb.golden import GoldenStore
 from kb.history import published
 from kb.store import KBStore, fingerprint
+from reports.ratings import FeedbackLog
 
 CANCEL, REFUND = SMALL_KB[1], SMALL_KB[2]
 GOLDEN = "I'd like to call off my order"  # cancel-order answers it; a choice once refund-status has it too
@@ -70,3 +73,26 @@ def test_an_owner_sees_what_an_edit_would_change_goes_back_then_confirms(client_
     assert (record.version, record.ids, record.by) == (store.version(), [REFUND.id], "carl")
     assert record.changes[0]["question"] == GOLDEN and record.changes[0]["after"]["kind"] == "clarify"
     assert "Published with changed answers" in owner.get(f"/desk/kb/entries/{REFUND.id}").text
+
+
+def test_a_golden_question_is_saved_from_a_gap_group_and_from_a_rated_conversation(client_for, svc):
+    KBStore(svc.redis).save(SMALL_KB)
+    GapLog(svc.redis).record("Can I pay with bitcoin?", "unanswered", [], "cust-a", np.ones(384, np.float32) / 384**0.5)
+    FeedbackLog(svc.redis).record("bot", "chat-1", 1, "no", questions=["Has my refund gone through?"],
+                                  entries=[REFUND.id])
+    owner = client_for("carl")
+    gaps = owner.get("/desk/kb/gaps").text
+    assert 'value="Can I pay with bitcoin?"' in gaps and '<option value="payment-methods">' in gaps
+    saved = owner.post("/desk/kb/golden", follow_redirects=False, data={
+        "csrf": owner.headers["X-CSRF-Token"], "question": "Can I pay with bitcoin?", "entry": "payment-methods",
+        "next": "/desk/kb/gaps"})
+    assert saved.headers["location"] == "/desk/kb/gaps"
+    feedback = owner.get("/desk/feedback").text
+    assert 'name="question" value="Has my refund gone through?"' in feedback
+    assert f'name="entry" list="entry-ids" value="{REFUND.id}"' in feedback  # the entry shown, ready to keep
+    owner.post("/desk/kb/golden", data={"csrf": owner.headers["X-CSRF-Token"], "question": "Has my refund gone through?",
+                                        "entry": REFUND.id, "next": "/desk/feedback"})
+    assert [(g.question, g.entry) for g in GoldenStore(svc.redis).all()] == [
+        ("Can I pay with bitcoin?", "payment-methods"), ("Has my refund gone through?", REFUND.id)]
+    assert owner.post("/desk/kb/golden", data={"csrf": owner.headers["X-CSRF-Token"], "question": "Hi",
+                                               "entry": "no-such-entry"}).status_code == 400
