@@ -14,6 +14,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.clients import free_port
@@ -37,21 +38,37 @@ def bare_model(folder: Path = BARE_DIR) -> Path:
     return models[-1]
 
 
+@dataclass
+class BareBot:
+    """The starter bot's server: its URL and process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def ready(self) -> BareBot:
+        """Wait until it answers (loading its models takes a minute or more); itself."""
+        _wait_until_up(self.url, self.process)
+        return self
+
+
 @contextlib.contextmanager
-def bare_bot(folder: Path = BARE_DIR) -> Iterator[tuple[str, int]]:
+def bare_bot(folder: Path = BARE_DIR) -> Iterator[BareBot]:
     """Serve the starter bot with `rasa run` (REST channel, in-memory trackers) on a free port.
 
-    Yields its URL and process id; stops it after.
+    Yields at once, while it loads (call `ready()` before sending to it), so that it loads while
+    something else starts; stops it after.
     """
     model = bare_model(folder)
     port = free_port()
     with open(folder.parent / "bare-rasa.log", "w") as log:
         process = subprocess.Popen([str(RASA), "run", "--model", str(model), "--port", str(port)], cwd=folder,
                                    env=ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://localhost:{port}"
     try:
-        _wait_until_up(url, process)
-        yield url, process.pid
+        yield BareBot(f"http://localhost:{port}", process)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -61,7 +78,7 @@ def bare_bot(folder: Path = BARE_DIR) -> Iterator[tuple[str, int]]:
             process.wait()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 300.0) -> None:
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 900.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -92,12 +92,12 @@ def main() -> None:
     entries, _ = validate(read_raw_entries(REPO_ROOT / "kb" / "content"))
     # The last variant of each entry, lower-cased: phrasings a customer might type.
     questions = [e.questions[-1].lower() for e in entries]
-    with bench_stack() as stack, bare_bot() as bare:
+    with bare_bot() as bare, bench_stack() as stack:  # the bare bot loads while the stack starts
         Customer(stack.rasa_url).say("warm up")
         session = session_latency(stack.rasa_url, questions)
         growth = long_conversation(stack.rasa_url)
-        Customer(bare[0]).say("warm up")
-        bare_growth = long_conversation(bare[0])
+        Customer(bare.ready().url).say("warm up")
+        bare_growth = long_conversation(bare.url)
         handoffs = handoff_latency(stack)
         throughput = compare(stack, bare)
     threads = encoder_threads(load_settings().embedding_model, questions)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.bare import bare_bot
+from bench.bare import BareBot, bare_bot
 from bench.load import MESSAGES, Load, run_load
 from bench.report import lines_plot
 from bench.stack import bench_stack
@@ -52,14 +52,13 @@ def _serial(run: Callable[[], Load]) -> Load:
                 [ms for load in loads for ms in load.latencies_ms], cpu)
 
 
-def compare(stack: Stack, bare: tuple[str, int], pairs: int = PAIRS, loads: tuple[int, ...] = LOADS) -> list[Pairs]:
-    """Run every load on the project's `stack` and on the bare bot (its URL and pid), alternating,
-    `pairs` times."""
+def compare(stack: Stack, bare: BareBot, pairs: int = PAIRS, loads: tuple[int, ...] = LOADS) -> list[Pairs]:
+    """Run every load on the project's `stack` and on the bare bot, alternating, `pairs` times."""
     results = [Pairs(n) for n in loads]
-    bare_url, bare_pid = bare
+    bare.ready()
     targets = {
         "project": (stack.rasa_url, {"rasa": stack.pid("rasa"), "actions": stack.pid("actions")}),
-        "bare": (bare_url, {"rasa": bare_pid}),
+        "bare": (bare.url, {"rasa": bare.pid}),
     }
     for url, pids in targets.values():
         run_load(url, 5, pids=pids)  # warm up: first messages load lazily what NLU needs
@@ -120,7 +119,7 @@ def report(results: list[Pairs], out: Path) -> str:
 def main() -> None:
     """Run the comparison alone and print its section."""
     OUT.mkdir(parents=True, exist_ok=True)
-    with bench_stack() as stack, bare_bot() as bare:
+    with bare_bot() as bare, bench_stack() as stack:
         section = report(compare(stack, bare), OUT)
     (OUT / "throughput.md").write_text(section + "\n")
     print(section)
