@@ -55,6 +55,7 @@ def test_the_gate_names_a_stolen_question_going_back_changes_nothing_confirming_
         expect(page.locator('.try-side[data-side="live"]')).to_have_attribute("data-decision", "answer")
         expect(page.locator('.try-side[data-side="draft"]')).to_have_attribute("data-decision", "clarify")
         expect(page.locator('.try-side[data-side="draft"] .says')).to_contain_text(change.title)  # now a choice
+        page.locator(".try-results").scroll_into_view_if_needed()
         screenshot(page, "desk-kb-gate-try")
 
         version = store.version()
