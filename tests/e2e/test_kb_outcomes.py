@@ -63,6 +63,10 @@ def test_an_answer_that_helped_and_the_handoff_after_it_count_and_the_agent_read
     expect(row.nth(6)).to_have_text(str(after["handoff_after"]))  # Handoff after
     row.first.scroll_into_view_if_needed()
     screenshot(owner, "kb-outcomes")
+    row.first.get_by_role("link").click()  # the entry's page: its totals and its chart
+    expect(owner.locator('#outcomes dd[data-measure="helped"]')).to_have_text(str(after["helped"]))
+    expect(owner.locator('#outcomes dd[data-measure="handoff_after"]')).to_have_text(str(after["handoff_after"]))
+    expect(owner.locator("#outcomes svg polyline")).to_have_count(4)
 
     # The entry is edited after the customer read it.
     edited = replace(entry, answer="Use the new one-click reset on the sign-in page.")
