@@ -21,11 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from bench.clients import Customer, free_port
 from handoff.presence import heartbeat
 from handoff.queue import HandoffQueue
-from infra.settings import load_settings
+from infra.redis_client import connect
+from infra.settings import RedisSettings, load_settings
+from kb.fits import LOCK_KEY, fit_key
 from privacy.erasure import TRACKER_PREFIX
 from tests.e2e.running import RunningStack
 from tests.infra.sentinel_cluster import SentinelCluster
@@ -44,8 +47,19 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelCluste
         started.stop()
 
 
+def share_fits(source: redis.Redis, target: redis.Redis) -> None:
+    """The session stack's stored fits of the tuned model, copied to the new master: the new stack
+    starts on one, as a replica finds a fit in Redis, instead of fitting its own (minutes of CPU)."""
+    for key in source.scan_iter(match=fit_key("*")):
+        if key.decode() != LOCK_KEY:
+            target.restore(key, 0, source.dump(key), replace=True)
+
+
 @pytest.fixture(scope="module")
-def stack(cluster: SentinelCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+def stack(
+    cluster: SentinelCluster, running_stack: RunningStack, tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningStack]:
+    share_fits(running_stack.redis(), connect(RedisSettings(cluster.url())))
     settings = load_settings({
         **os.environ, "REDIS_URL": cluster.url(), "DATA_DIR": str(tmp_path_factory.mktemp("sentinel-stack")),
         "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "DESK_PORT": str(free_port()),
