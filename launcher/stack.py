@@ -196,6 +196,10 @@ class Stack:
 
     def stop(self) -> None:
         """Stop everything that was started, servers first, and supervisord with them."""
+        if self.layout.balanced and self.supervisor.running():
+            # Each service's replicas side by side, in reverse start order (minutes saved under load).
+            for names in (["nginx"], *(self.layout.names(service) for service in ("desk", "actions", "rasa"))):
+                self.supervisor.stop_programs(names)
         self.supervisor.shutdown()
 
     def pid(self, name: str) -> int:

@@ -40,6 +40,7 @@ START_RETRIES = 5
 # A unix socket path longer than this does not fit in sockaddr_un (108 bytes with the NUL).
 _MAX_SOCKET_PATH = 100
 _PR_SET_PDEATHSIG = 1
+_ALIVE = {"STARTING", "RUNNING", "BACKOFF", "STOPPING"}
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,19 @@ class Supervisor:
     def stop_program(self, name: str) -> None:
         """Stop one program (TERM, then KILL after stopwaitsecs); it stays down until started."""
         self.rpc().stopProcess(name, True)
+
+    def stop_programs(self, names: list[str], timeout: float = 60.0) -> None:
+        """Stop several programs side by side (a service's replicas), each TERM then KILL after
+        stopwaitsecs; supervisord's own shutdown stops one program at a time."""
+        rpc = self.rpc()
+        for name in names:
+            try:
+                rpc.stopProcess(name, False)
+            except xmlrpc.client.Fault:
+                pass  # not running
+        deadline = time.monotonic() + timeout
+        while any(self.info(name)["statename"] in _ALIVE for name in names) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
     def info(self, name: str) -> dict[str, Any]:
         """supervisord's view of one program: statename (RUNNING, BACKOFF, FATAL...), pid, ..."""

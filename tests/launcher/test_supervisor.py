@@ -83,3 +83,12 @@ def test_programs_left_by_a_killed_supervisord_are_stopped_by_shutdown(superviso
     wait_for(lambda: not supervisor.running())
     supervisor.shutdown()
     wait_for(lambda: not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text())
+
+
+def test_programs_stopped_together_stop_and_the_others_go_on(supervisor: Supervisor):
+    for name in ("steady", "other"):
+        supervisor.start_program(name)
+    wait_for(lambda: supervisor.info("other")["statename"] == "RUNNING")
+    supervisor.stop_programs(["steady"])
+    assert supervisor.info("steady")["statename"] == "STOPPED"
+    assert supervisor.info("other")["statename"] == "RUNNING"
