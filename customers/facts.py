@@ -20,7 +20,13 @@ DATE = re.compile(
 )
 # 13-19 digits, optionally grouped by spaces or dashes: card numbers.
 CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-SECRET = re.compile(r"\b(password|passcode|pwd|pin|cvv|cvc|security code)\b(\s*(?:is|:|=)?\s*)(\S+)", re.I)
+# A secret's name, what joins it to its value ("is", ":", "=" or just a space) and the value.
+SECRET = re.compile(
+    r"\b(password|passcode|pwd|pin|cvv|cvc|security code)\b(\s*(?:(?:is|was)\b|[:=])\s*|\s+)(\S+)", re.I
+)
+# A value after a bare space is a secret only if it looks like one (a digit or a symbol in it):
+# "my password hunter2" is hidden, "I forgot my password and ..." keeps its "and".
+LOOKS_SECRET = re.compile(r"[\d\W_]")
 
 
 def mask_secrets(text: str) -> str:
@@ -29,7 +35,14 @@ def mask_secrets(text: str) -> str:
         digits = re.sub(r"\D", "", match.group())
         return f"[card ending {digits[-4:]}]"
 
-    return SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}[hidden]", CARD.sub(card, text))
+    def secret(match: re.Match) -> str:
+        name, joint, value = match.groups()
+        named = joint.strip() != ""
+        if not re.search(r"\w", value) or not (named or LOOKS_SECRET.search(value.rstrip(".,;!?"))):
+            return match.group()  # "password?", "password and": no value given
+        return f"{name}{joint}[hidden]"
+
+    return SECRET.sub(secret, CARD.sub(card, text))
 
 
 def mask_personal(text: str) -> str:
