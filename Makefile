@@ -88,7 +88,7 @@ eval: setup train ## Tuning figures on ../shared/eval (BANKING77, BANKING77-OOS,
 	$(RASA_ENV) $(RASA_VENV)/bin/python -m rasa_ext.parse_batch $(MODEL) $(BITEXT) $(EVAL_DIR)/bitext_intents.jsonl --text-column utterance
 	$(APP_PY) -m detection.evaluate --bitext $(BITEXT) --intents $(EVAL_DIR)/bitext_intents.jsonl
 
-bench: setup train ## Latency report (.data/bench/report.md with plots), 1 vs 2 replicas (.data/bench/replicas.md)
+bench: setup train ## Latency and throughput against a bare `rasa init` bot (.data/bench/report.md with plots), 1 vs 2 replicas (.data/bench/replicas.md)
 	$(APP_PY) -m bench.latency
 	$(APP_PY) -m bench.replicas
 
