@@ -93,8 +93,15 @@ async def remove_golden(request: Request) -> Response:
     return RedirectResponse(_back(posted.get("next")), status_code=303)
 
 
+def _says(outcome: Outcome, titles: dict[str, str]) -> str:
+    """The decision as the editor's try panel words it."""
+    if outcome.kind == "clarify":
+        return "Offers a choice: " + " / ".join(titles.get(i, i) for i in outcome.choices)
+    return describe(outcome, titles) if outcome.kind == "answer" else "Doesn't know"
+
+
 def _side(outcome: Outcome, hits: tuple[Hit, ...], titles: dict[str, str]) -> dict[str, Any]:
-    return {"decision": outcome.kind, "says": describe(outcome, titles),
+    return {"decision": outcome.kind, "says": _says(outcome, titles),
             "hits": [{"id": h.entry_id, "title": titles.get(h.entry_id, h.entry_id), "score": round(h.score, 3)}
                      for h in hits]}
 
