@@ -139,7 +139,6 @@ class Gate:
     def __init__(self, store: KBStore, encoder: Encoder, config: RetrievalConfig, make_fit: bool = False) -> None:
         """`make_fit`: with no fit stored, make one here (the `kb` command, as `kb search` does); the
         desk instead publishes unchecked, saying so (nothing has served the KB yet)."""
-        self._store = store
         self._golden = GoldenStore(store.client)
         self._fits = FitStore(store.client, encoder, config)
         self._config = config
