@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from bench.clients import Customer, free_port
+from bench.clients import Customer, DeskApi, free_port
+from desk.users import UserStore
 from handoff.presence import heartbeat
 from handoff.queue import HandoffQueue
 from infra.redis_client import connect
@@ -35,6 +36,7 @@ from tests.infra.sentinel_cluster import SentinelCluster
 from tests.support import texts, wait_for
 
 pytestmark = pytest.mark.e2e
+AGENT, PASSWORD = "failover-agent", "failover desk password"
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +107,8 @@ def test_a_handoff_survives_a_failover_without_a_lost_line_or_a_second_ticket(
     stack: RunningStack, cluster: SentinelCluster,
 ):
     queue = HandoffQueue(stack.redis())
-    heartbeat(stack.redis(), "failover-agent")  # someone online: a request made now queues
+    UserStore(stack.redis()).create(AGENT, PASSWORD, "agent", "Failover Agent")
+    heartbeat(stack.redis(), AGENT)  # someone online: a request made now queues
     waiting = Customer(stack.rasa_url)
     waiting.say("My parcel MM-70010 arrived broken")
     waiting.say("/request_human")
@@ -136,6 +139,8 @@ def test_a_handoff_survives_a_failover_without_a_lost_line_or_a_second_ticket(
         return [h.ticket for h in queue.recent() if h.sender_id == sender]
     assert tickets_of(waiting.sender) == [ticket]
     assert tickets_of(asker.sender) == [asked.group(1)]
+    # The desk follows the failover too: the agent logs in and takes the waiting customer's chat.
+    assert DeskApi(stack.desk_url, AGENT, PASSWORD).act(ticket, "claim").status_code == 200
     for customer, words in ((waiting, "Still there? It is the blue one"),
                             (asker, "Please e-mail me at failover@example.com")):
         wait_for(lambda c=customer, w=words: w in stored_texts(stack, c.sender), "the tracker on the new master",
