@@ -73,9 +73,12 @@ lint: $(APP_VENV)/.installed $(RASA_VENV)/.installed ## ruff, mypy and the impor
 
 # What the tests need, built in parallel: the two environments and the widget's packages at once,
 # then lint beside training (CI starts from a clean checkout: this is most of its time outside pytest).
+# Unit tests in two pytest-xdist workers (each with its own Redis and small KB; CPU-bound, so the
+# two cores are both used), then the end-to-end tests in one process: they time real services.
 test: ## Everything CI runs
 	$(MAKE) --no-print-directory --jobs=3 --output-sync=target test-ready
-	$(APP_PY) -m pytest -q --durations=15
+	$(APP_PY) -m pytest -q -m "not e2e" --numprocesses=2 --dist=loadfile --durations=10
+	$(APP_PY) -m pytest -q -m e2e --durations=15
 
 test-ready: setup lint train validate test-stories
 
