@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from typing import Iterator
 
 import pytest
 
-from infra.settings import load_settings
-from tests.e2e.running import RunningStack
-from bench.clients import Customer, free_port
+from tests.e2e.running import RunningStack, started_stack
+from bench.clients import Customer
 
 # Browser and desk fixtures, defined once here: a session fixture imported into several test
 # modules would be a separate fixture in each (two Playwright instances in one thread fail).
@@ -21,20 +18,9 @@ from tests.e2e.desk_fixtures import socket_customer, stack_redis  # noqa: E402,F
 @pytest.fixture(scope="session")
 def running_stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The servers, started once per session on free ports, with a Redis database of their own."""
-    settings = load_settings({
-        **os.environ,
-        "REDIS_URL": redis_url.rsplit("/", 1)[0] + "/1",  # unit tests flush db 0
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "DESK_PORT": str(free_port()),
-        "DATA_DIR": str(tmp_path_factory.mktemp("stack")),
-        # A leading "-", as a generated token may have, must not break anything that reads it.
-        "RASA_TOKEN": "-e2e-" + uuid.uuid4().hex,
-    })
-    running = RunningStack(settings)
-    try:
-        running.start()
+    # Database 1: unit tests flush db 0.
+    with started_stack(redis_url.rsplit("/", 1)[0] + "/1", tmp_path_factory.mktemp("stack")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

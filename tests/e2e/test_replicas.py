@@ -19,11 +19,10 @@ import pytest
 import requests
 import socketio
 
-from bench.clients import Customer, free_port
-from infra.settings import load_settings
+from bench.clients import Customer
 from kb.fits import LATEST_KEY, fit_key
 from rasa_ext.redis_lock import ConversationLocks
-from tests.e2e.running import RunningStack
+from tests.e2e.running import RunningStack, started_stack
 from tests.support import wait_for
 
 
@@ -36,18 +35,9 @@ def replicas(running_stack: RunningStack, tmp_path_factory: pytest.TempPathFacto
     latest = session_redis.get(LATEST_KEY).decode()
     for key in (LATEST_KEY, fit_key(latest)):
         session_redis.copy(key, key, destination_db=db, replace=True)
-    settings = load_settings({
-        **os.environ,
-        "REDIS_URL": running_stack.settings.redis.url.rsplit("/", 1)[0] + f"/{db}", "REPLICAS": "2",
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "DESK_PORT": str(free_port()),
-        "DATA_DIR": str(tmp_path_factory.mktemp("replicas")), "RASA_TOKEN": "e2e-" + uuid.uuid4().hex,
-    })
-    running = RunningStack(settings)
-    try:
-        running.start()
+    url = running_stack.settings.redis.url.rsplit("/", 1)[0] + f"/{db}"
+    with started_stack(url, tmp_path_factory.mktemp("replicas"), REPLICAS="2") as running:
         yield running
-    finally:
-        running.stop()
 
 
 def user_texts(stack: RunningStack, sender: str) -> list[str]:

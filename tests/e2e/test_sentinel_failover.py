@@ -12,26 +12,24 @@ after each failover, so the second test fails over back to it.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
-from bench.clients import Customer, DeskApi, free_port
+from bench.clients import Customer, DeskApi
 from desk.users import UserStore
 from handoff.presence import heartbeat
 from handoff.queue import HandoffQueue
 from infra.redis_client import connect
-from infra.settings import RedisSettings, load_settings
+from infra.settings import RedisSettings
 from kb.fits import LOCK_KEY, fit_key
 from privacy.erasure import TRACKER_PREFIX
-from tests.e2e.running import RunningStack
+from tests.e2e.running import RunningStack, started_stack
 from tests.infra.sentinel_cluster import SentinelCluster
 from tests.support import texts, wait_for
 
@@ -62,17 +60,8 @@ def stack(
     cluster: SentinelCluster, running_stack: RunningStack, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningStack]:
     share_fits(running_stack.redis(), connect(RedisSettings(cluster.url())))
-    settings = load_settings({
-        **os.environ, "REDIS_URL": cluster.url(), "DATA_DIR": str(tmp_path_factory.mktemp("sentinel-stack")),
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "DESK_PORT": str(free_port()),
-        "RASA_TOKEN": "failover-" + uuid.uuid4().hex,
-    })
-    running = RunningStack(settings)
-    try:
-        running.start()
+    with started_stack(cluster.url(), tmp_path_factory.mktemp("sentinel-stack")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def stored_texts(stack: RunningStack, sender: str) -> list[str]:
