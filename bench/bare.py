@@ -11,14 +11,13 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.clients import free_port
 from infra.settings import REPO_ROOT
+from launcher.stack import wait_until_answers
 
 BARE_DIR = REPO_ROOT / ".data" / "bench" / "bare"
 RASA = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -51,8 +50,12 @@ class BareBot:
 
     def ready(self) -> BareBot:
         """Wait until it answers (loading its models takes a minute or more); itself."""
-        _wait_until_up(self.url, self.process)
+        wait_until_answers(self.url, self._exited, 900.0, str(BARE_DIR.parent / "bare-rasa.log"))
         return self
+
+    def _exited(self) -> str | None:
+        """Why it will never answer: it exited."""
+        return None if self.process.poll() is None else f"the bare Rasa bot exited ({self.process.returncode})"
 
 
 @contextlib.contextmanager
@@ -76,17 +79,3 @@ def bare_bot(folder: Path = BARE_DIR) -> Iterator[BareBot]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 900.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the bare Rasa bot exited ({process.returncode}); see {BARE_DIR.parent}/bare-rasa.log")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"the bare Rasa bot did not come up within {timeout:.0f} s")

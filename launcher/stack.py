@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,18 +217,23 @@ class Stack:
 
     def wait_until_up(self, name: str, url: str, timeout: float = 300.0) -> None:
         """Poll `url` until it answers 200; fail early if supervisord gives up on `name`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            problem = self._fatal(name)
-            if problem:
-                raise RuntimeError(f"{url}: {problem}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError(f"{url} did not come up within {timeout:.0f} s; see {self.logs}/{name}.log")
+        wait_until_answers(url, lambda: self._fatal(name), timeout, f"{self.logs}/{name}.log")
+
+
+def wait_until_answers(url: str, problem: Callable[[], str | None], timeout: float, log: str) -> None:
+    """Poll `url` until it answers 200; raise at once when `problem()` says why it never will."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reason = problem()
+        if reason:
+            raise RuntimeError(f"{url}: {reason}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up within {timeout:.0f} s; see {log}")
 
 
 class Watch:

@@ -30,7 +30,7 @@ from infra.settings import RedisSettings
 from kb.fits import LOCK_KEY, fit_key
 from privacy.erasure import TRACKER_PREFIX
 from tests.e2e.running import RunningStack, started_stack
-from tests.infra.sentinel_cluster import SentinelCluster
+from tests.infra.sentinel_cluster import SentinelCluster, running_cluster
 from tests.support import texts, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -39,12 +39,8 @@ AGENT, PASSWORD = "failover-agent", "failover desk password"
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelCluster]:
-    started = SentinelCluster(Path(tmp_path_factory.mktemp("sentinel")))
-    try:
-        started.start()
+    with running_cluster(Path(tmp_path_factory.mktemp("sentinel"))) as started:
         yield started
-    finally:
-        started.stop()
 
 
 def share_fits(source: redis.Redis, target: redis.Redis) -> None:

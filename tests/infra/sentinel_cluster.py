@@ -13,6 +13,8 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -124,6 +126,17 @@ class SentinelCluster:
             process.kill()  # test data only (SIGTERM would wait up to 10 s for lagging replicas)
         for process in running:
             process.wait(timeout=10)
+
+
+@contextmanager
+def running_cluster(root: Path) -> Iterator[SentinelCluster]:
+    """A started cluster in `root`, stopped on leaving."""
+    cluster = SentinelCluster(root)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 def _in_sync(port: int) -> bool:

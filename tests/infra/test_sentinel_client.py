@@ -12,18 +12,14 @@ import redis
 from infra.redis_client import connect, connect_async
 from infra.settings import RedisSettings
 from rasa_ext.redis_connection import NotReplicated, client, confirm_replicated
-from tests.infra.sentinel_cluster import SentinelCluster
+from tests.infra.sentinel_cluster import SentinelCluster, running_cluster
 from tests.support import wait_for
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelCluster]:
-    started = SentinelCluster(Path(tmp_path_factory.mktemp("sentinel")))
-    try:
-        started.start()
+    with running_cluster(Path(tmp_path_factory.mktemp("sentinel"))) as started:
         yield started
-    finally:
-        started.stop()
 
 
 def answers(probe: redis.Redis) -> bool:
