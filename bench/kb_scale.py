@@ -6,10 +6,14 @@ load the stored fit, 20 customer sessions ask questions in the first, and edits 
 desk's editor saves them: the time from the save returning to each replica answering the edited
 question with the new text, and the sessions' latencies without edits, during them and during the
 refit that follows. Output: .data/bench/kb_report.md with plots. `python -m bench.kb_scale [SIZES...]`.
+
+Each size's figures are also kept in .data/bench/kb_scale_<size>.json, and the report shows every
+size on record (each column dated), so a size run on its own (100,000 takes hours) joins the others.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import platform
@@ -124,7 +128,24 @@ def run_size(size: int, model_dir: Path) -> dict[str, Any]:
             for replica in replicas:
                 replica.close()
     figures["size"], figures["total_s"], figures["load"] = size, time.monotonic() - started, os.getloadavg()[1]
+    figures["run_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return figures
+
+
+def recorded(path: Path) -> dict[str, Any]:
+    """One size's figures as kept by `main` (JSON has no infinity: an edit never live is null)."""
+    figures = json.loads(path.read_text())
+    for key in ("live_first_ms", "live_both_ms"):
+        figures[key] = [float("inf") if m is None else m for m in figures[key]]
+    return figures
+
+
+def keep(figures: dict[str, Any]) -> None:
+    """Store one size's figures beside the report."""
+    finite = {key: [None if m == float("inf") else m for m in figures[key]]
+              for key in ("live_first_ms", "live_both_ms")}
+    text = json.dumps(figures | finite, indent=1, default=float)  # numpy scalars as floats
+    (OUT / f"kb_scale_{figures['size']}.json").write_text(text + "\n")
 
 
 def _p(samples: list[float]) -> str:
@@ -140,6 +161,7 @@ def table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| entries | " + " | ".join(f"{r['size']:,}" for r in results) + " |",
         "| --- | " + " | ".join("---:" for _ in results) + " |",
+        row("run at", lambda r: r.get("run_at", "?")),
         row("machine load (5-minute average, 2 cores)", lambda r: f"{r['load']:.1f}"),
         row("question variants (with titles)", lambda r: f"{r['size'] * (VARIANTS + 1):,}"),
         row("search", lambda r: "approximate (HNSW)" if r["approximate"] else "exact"),
@@ -149,6 +171,8 @@ def table(results: list[dict[str, Any]]) -> str:
         row("replica start (loads the fit), s", lambda r: " / ".join(f"{s:.1f}" for s in r["load_s"])),
         row("patch one edit, ms p50 / p95", lambda r: _p(r["patch_ms"])),
         row("search, ms p50 / p95 (no sessions)", lambda r: _p(r["search_ms"])),
+        row("... of which ranking (all but encoding the question)",
+            lambda r: _p(r["rank_ms"]) if "rank_ms" in r else "-"),
         row("search top-1 (a variant as typed)", lambda r: f"{r['top1']:.3f}"),
         row("edit -> live, replica with the sessions, ms p50 / p95", lambda r: _p(r["live_first_ms"])),
         row("edit -> live, both replicas, ms p50 / p95", lambda r: _p(r["live_both_ms"])),
@@ -211,9 +235,9 @@ def main() -> None:
     sizes = [int(s) for s in sys.argv[1:]] or list(SIZES)
     OUT.mkdir(parents=True, exist_ok=True)
     model_dir = Path(load_settings().embedding_model)
-    results = []
     for size in sizes:
-        results.append(run_size(size, model_dir))
+        keep(run_size(size, model_dir))
+        results = sorted((recorded(path) for path in OUT.glob("kb_scale_*.json")), key=lambda r: r["size"])
         text = report(results)  # written after each size, so a long run leaves its figures
         (OUT / "kb_report.md").write_text(text + "\n")
         print(text, flush=True)
