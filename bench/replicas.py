@@ -1,12 +1,17 @@
 """Throughput with 1 and with 2 replicas (REPLICAS=2: two Rasa, two action servers behind nginx),
 and how busy the machine's cores were meanwhile.
 
-Each layout gets its own stack (bench.stack), warmed up, then SESSIONS customer sessions at once,
+Each layout gets its own stack (bench.stack), warmed up and left to settle, then SESSIONS customer
+sessions at once,
 each MESSAGES turns (a greeting, then a KB question, alternately) through Rasa's REST channel on
 the usual port. CPU comes from /proc: the whole machine's busy share of all its cores, and each
 service's processes' CPU time over the run (100% = one core). On a machine whose cores the one
 Rasa process already fills, a second replica cannot add throughput: the figures say whether it did.
 Output: .data/bench/replicas.md.
+
+Why settle: after it answers, each desk prepares its overlap check and the publish gate in the
+background (3 s of CPU on a quiet machine, 2026-11-30; longer on a loaded one). Runs started at once
+charged 0.45-0.80 of a core to the desk; once settled, the desk used none during a 20 x 10 load.
 """
 
 from __future__ import annotations
@@ -76,6 +81,19 @@ def service_pids(stack: Stack) -> dict[str, list[int]]:
     return pids
 
 
+def wait_until_settled(stack: Stack, window: float = 3.0, idle_cores: float = 0.05, timeout: float = 600.0) -> None:
+    """Until the stack's processes together use under `idle_cores` over a `window` (background
+    start-up work done), or `timeout` passes (then the run is measured anyway, and says so)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = [pid for group in service_pids(stack).values() for pid in group]
+        before = sum(map(process_seconds, pids))
+        time.sleep(window)
+        if (sum(map(process_seconds, pids)) - before) / window < idle_cores:
+            return
+    print(f"the stack was still busy after {timeout:.0f} s; measuring anyway", flush=True)
+
+
 def session(rasa_url: str, questions: list[str], start: threading.Barrier, latencies: list[float]) -> None:
     customer = Customer(rasa_url)
     start.wait()
@@ -115,6 +133,7 @@ def measure(replicas: int, questions: list[str]) -> list[Run]:
         for name in stack.layout.names("rasa"):  # each replica loaded, and a KB answer through each
             Customer(stack.url(name)).say("hello")
             Customer(stack.url(name)).say(questions[0])
+        wait_until_settled(stack)
         return [load(stack, replicas, sessions, questions) for sessions in LOADS]
 
 
