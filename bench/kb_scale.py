@@ -85,8 +85,11 @@ def edits_live(store: KBStore, replicas: list[Replica], model_dir: Path) -> list
         store.save_entry(entry, fingerprint(current), by="bench")
         saved = time.time()
         live = [replica.pipe.recv() for replica in replicas]
-        seconds.append([at - saved if at is not None else float("inf") for at in live])
-        print(f"edit {n + 1}: live after " + ", ".join(f"{s:.2f}" for s in seconds[-1]) + " s", flush=True)
+        seconds.append([at - saved if isinstance(at, float) else float("inf") for at in live])
+        print(f"edit {n + 1} ({entry.id}): live after " + ", ".join(f"{s:.2f}" for s in seconds[-1]) + " s",
+              flush=True)
+        for ranked in (at for at in live if isinstance(at, str)):
+            print(f"  never live: {question!r} ranked {ranked}", flush=True)
         time.sleep(EDIT_GAP)
     return seconds
 

@@ -204,6 +204,8 @@ class KnowledgeBase:
                 self._refit_when_due()
                 failing = False
             except Exception as error:
+                if self._stopped.is_set():
+                    return  # closed meanwhile (its refit thread shut down): nothing went wrong
                 if not failing:
                     log.warning("could not bring the KB index up to date; retrying: %r", error,
                                 exc_info=not isinstance(error, RedisError))
