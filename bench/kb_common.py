@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -45,8 +44,10 @@ def rss_mb(pid: int | None = None) -> float:
 
 
 def peak_rss_mb() -> float:
-    """This process's highest resident memory so far, in MB (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's highest resident memory so far, in MB: Linux's VmHWM (getrusage's maxrss
+    would carry over the parent's peak into a spawned process)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
 
 
 def sample_kb() -> list[Entry]:

@@ -3,9 +3,10 @@
 Keys:
   * `kb:fit:latest`  string: the cache key (kb.index.cache_key) of the newest stored fit.
   * `kb:fit:{key}`   list of byte parts: that fit (kb.fits.dumps): torch.save of the tuned layers'
-    weights (~14 MB for MiniLM's top 2 layers), the ids and class vectors (1.5 kB per entry), then
-    the FAISS search indexes, serialised, cut into parts of at most PART_BYTES (a Redis value must
-    stay under 512 MB; 100,000 entries' variant graph is ~400 MB). An exact index holds 1.5 kB
+    weights (~14 MB for MiniLM's top 2 layers), the ids and class vectors (1.5 kB per entry, half that for an
+    approximate fit's float16 ones), then
+    the FAISS search indexes, serialised, cut into parts of PART_BYTES (8 MB; a Redis value must
+    stay under 512 MB, and 100,000 entries' variant graph is ~500 MB). An exact index holds 1.5 kB
     per question variant, an approximate one ~0.7 kB. Only the latest fit is kept.
   * `kb:fit:lock`    a redis-py Lock (SET NX PX with a token): held by the one process fitting,
     extended while the fit runs, so a fitter that dies frees it within LOCK_LEASE seconds.
@@ -36,7 +37,12 @@ LATEST_KEY = "kb:fit:latest"
 LOCK_KEY = "kb:fit:lock"
 LOCK_LEASE = 60.0  # seconds
 WAIT_POLL = 0.5  # seconds between looks while another process makes the first fit
-PART_BYTES = 64 << 20  # a stored fit's list items: far below the 512 MB a Redis value may hold
+# A stored fit's list items (a Redis value may hold 512 MB). Small, because loading holds a part,
+# and redis-py's copies of it, beside the index being read. Measured 2026-11-30 (a 300,000-vector
+# HNSW graph, 188 MB serialised, loaded in a fresh process; peak = VmHWM): streamed through
+# _PartsReader the peak was 243 MB above the loaded graph with 64 MB parts, 29 MB with 8 MB parts;
+# deserialised from a whole copy (as before), 375 MB.
+PART_BYTES = 8 << 20
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +65,7 @@ def dumps(fit: Fit) -> list[bytes | memoryview]:
     torch.save({
         "key": fit.key, "ids": list(fit.ids), "digests": list(fit.digests), "top": fit.encoder.top.state_dict(),
         "classes": torch.from_numpy(fit.classes), "owners": torch.from_numpy(fit.owners),
-        "index_bytes": [len(raw) for raw in indexes],
+        "index_bytes": [len(raw) for raw in indexes], "part_bytes": PART_BYTES,
     }, buffer)
     parts: list[bytes | memoryview] = [buffer.getvalue()]
     for raw in indexes:
@@ -68,9 +74,34 @@ def dumps(fit: Fit) -> list[bytes | memoryview]:
     return parts
 
 
+class _PartsReader:
+    """One serialised index read from its consecutive stored parts, as faiss asks for it (a block
+    of at most 1 MB a call): the serialisation is never held whole beside the index it becomes.
+    At 100,000 entries (bench-kb, 2026-11-30) deserialising a whole copy put a replica's peak at
+    2,080 MB against 1,555 MB once loaded."""
+
+    def __init__(self, read_part: Callable[[int], bytes], position: int) -> None:
+        self._read_part = read_part
+        self._position = position
+        self._part = memoryview(b"")
+        self._at = 0
+
+    def __call__(self, size: int) -> bytes:
+        chunks = []
+        while size > 0:
+            if self._at == len(self._part):
+                self._part, self._at = memoryview(self._read_part(self._position)), 0
+                self._position += 1
+            taken = self._part[self._at:self._at + size]
+            chunks.append(taken)
+            self._at += len(taken)
+            size -= len(taken)
+        return b"".join(chunks)
+
+
 def loads(read_part: Callable[[int], bytes], encoder: Encoder, config: RetrievalConfig) -> Fit:
-    """A fit from the parts of `dumps` (read one at a time, so at most one part is held twice),
-    its tuned layers on top of `encoder`'s model."""
+    """A fit from the parts of `dumps` (read one at a time, each index streamed into faiss), its
+    tuned layers on top of `encoder`'s model."""
     state = torch.load(io.BytesIO(read_part(0)), weights_only=True)
     tuned_layers = config.finetune.tuned_layers if config.finetune.enabled else 0
     tuned = TunedEncoder(encoder.model, tuned_layers, config.max_tokens)
@@ -79,12 +110,11 @@ def loads(read_part: Callable[[int], bytes], encoder: Encoder, config: Retrieval
     position = 1
     indexes: list[faiss.Index | None] = []
     for size in state["index_bytes"]:
-        raw = np.empty(size, np.uint8)
-        for at in range(0, size, PART_BYTES):
-            part = read_part(position)
-            raw[at:at + len(part)] = np.frombuffer(part, np.uint8)
-            position += 1
-        indexes.append(faiss.deserialize_index(raw) if size else None)
+        # faiss's type stubs leave out its Python-callback reader.
+        reader = faiss.PyCallbackIOReader(_PartsReader(read_part, position))  # type: ignore[attr-defined]
+        indexes.append(faiss.read_index(reader) if size else None)
+        # The parts this index was cut into (fits stored before part_bytes was recorded: 64 MB).
+        position += -(-size // state.get("part_bytes", 64 << 20))
     variant_index, class_index = indexes
     assert variant_index is not None
     return Fit(state["key"], tuple(state["ids"]), tuple(state["digests"]), tuned, state["classes"].numpy(),

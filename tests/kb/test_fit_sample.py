@@ -9,6 +9,7 @@ from tests.small_kb import SMALL_KB, config, encoder, small_index  # noqa: F401 
 
 import kb.finetune
 import kb.fits
+import kb.index
 from kb.finetune import training_sample
 from kb.fits import FitStore
 from kb.index import Fit, RetrievalIndex
@@ -58,3 +59,20 @@ def test_a_stored_fit_in_several_parts_loads_as_it_was_made(
     assert np.array_equal(loaded.classes, sampled_index.fit.classes)
     redis_client.delete(kb.fits.fit_key(sampled_index.fit.key))
     assert fits.load() is None  # gone, not half-read
+
+
+def test_a_large_kbs_fit_in_several_parts_loads_as_it_was_made(
+        redis_client, encoder, config, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setattr(kb.index, "APPROXIMATE_ABOVE", 0)  # fitted as a large KB: two HNSW graphs
+    monkeypatch.setattr(kb.fits, "PART_BYTES", 1000)  # each graph spans several list items
+    fit = Fit.make(SMALL_KB, encoder, config)
+    assert fit.approximate and fit.classes.dtype == np.float16
+    fits = FitStore(redis_client, encoder, config)
+    fits.store(fit)
+    loaded = fits.load()
+    assert isinstance(loaded, Fit) and loaded.approximate
+    assert loaded.class_index is not None and fit.class_index is not None
+    assert loaded.variant_index.ntotal == fit.variant_index.ntotal
+    assert loaded.class_index.ntotal == fit.class_index.ntotal
+    questions = [q for e in SMALL_KB for q in e.questions] + ["where is my parcel", "hello"]
+    assert RetrievalIndex(loaded, config).search_many(questions) == RetrievalIndex(fit, config).search_many(questions)
