@@ -22,16 +22,18 @@ OUT = REPO_ROOT / ".data" / "bench"
 
 
 @contextlib.contextmanager
-def throwaway_redis() -> Iterator[str]:
-    """A redis-server as `make run` starts one (persistent), on a free port in a temporary folder; its URL."""
-    with tempfile.TemporaryDirectory() as data_dir:
+def throwaway_redis(keep_in: Path | None = None) -> Iterator[str]:
+    """A redis-server as `make run` starts one (persistent), on a free port; its URL. Its data is in
+    a temporary folder, or kept in `keep_in` for a later run (which then starts with it)."""
+    with contextlib.nullcontext(str(keep_in)) if keep_in else tempfile.TemporaryDirectory() as data_dir:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
         port = free_port()
-        process = start_redis(port, Path(data_dir))
+        process = start_redis(port, Path(data_dir), timeout=600.0)  # a kept 100,000-entry KB loads for a while
         try:
             yield f"redis://127.0.0.1:{port}/0"
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            process.wait(timeout=600)  # it saves its data first: a kept 100,000-entry KB takes a while
 
 
 def client(url: str) -> redis.Redis:

@@ -43,21 +43,25 @@ def _encoder() -> Encoder:
     return Encoder(settings.embedding_model, settings.torch_threads)
 
 
-def fit_process(url: str, result: Connection) -> None:
-    """Fit and store (timed, with this process's peak memory), then time patches and searches."""
+def fit_process(url: str, result: Connection, reuse: bool = False) -> None:
+    """Fit and store (timed, with this process's peak memory), then time patches and searches.
+    With `reuse`, a fit of these entries already stored is loaded instead (no fit figures then)."""
     config, encoder = RetrievalConfig.load(), _encoder()
     store = KBStore(client(url))
+    fits = FitStore(store.client, encoder, config)
     entries = list(store.snapshot().entries.values())
     encoder.encode(["warm up"])
-    before = rss_mb()
-    started = time.perf_counter()
-    fit = Fit.make(entries, encoder, config)
-    fit_seconds = time.perf_counter() - started
-    fit_peak = peak_rss_mb()
-    started = time.perf_counter()
-    FitStore(store.client, encoder, config).store(fit)
-    store_seconds = time.perf_counter() - started
-    stored_mb = sum(len(p) for p in store.client.lrange(fit_key(fit.key), 0, -1)) / 2**20
+    fit = fits.load(fits.key_for(entries)) if reuse else None
+    figures: dict[str, Any] = {"fit_reused": fit is not None}
+    if fit is None:
+        before = rss_mb()
+        started = time.perf_counter()
+        fit = Fit.make(entries, encoder, config)
+        figures |= {"fit_s": time.perf_counter() - started, "rss_before_fit_mb": before, "fit_peak_mb": peak_rss_mb()}
+        started = time.perf_counter()
+        fits.store(fit)
+        figures["store_s"] = time.perf_counter() - started
+        figures["stored_mb"] = sum(len(p) for p in store.client.lrange(fit_key(fit.key), 0, -1)) / 2**20
     index = RetrievalIndex(fit, config)
     rng = random.Random(1)
     patch_ms = []
@@ -75,9 +79,8 @@ def fit_process(url: str, result: Connection) -> None:
         started = time.perf_counter()  # the part that grows with the KB: all but encoding the question
         index.search_embedded(embedded)
         rank_ms.append((time.perf_counter() - started) * 1000)
-    result.send({
-        "fit_s": fit_seconds, "rss_before_fit_mb": before, "fit_peak_mb": fit_peak, "store_s": store_seconds,
-        "stored_mb": stored_mb, "patch_ms": patch_ms, "search_ms": search_ms, "rank_ms": rank_ms,
+    result.send(figures | {
+        "patch_ms": patch_ms, "search_ms": search_ms, "rank_ms": rank_ms,
         "top1": right / SEARCHES, "approximate": fit.approximate,
     })
 

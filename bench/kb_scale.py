@@ -35,6 +35,10 @@ QUIET_SECONDS = 20.0
 EDITS = 20
 EDIT_GAP = 1.0  # seconds between edits: a burst, so the refit waits until they stop
 REFIT_WAIT = 120.0  # seconds the sessions go on during the refit (it may take longer at 100,000)
+# From this size on, the benchmark's Redis is kept in .data/bench/kb_redis_<size> with its fit, and
+# a later run reuses that fit (and its recorded fit figures) instead of fitting for an hour again.
+KEEP_FIT_FROM = 100_000
+FIT_FIGURES = ("fit_s", "rss_before_fit_mb", "fit_peak_mb", "store_s", "stored_mb")
 
 
 class Replica:
@@ -59,14 +63,19 @@ class Replica:
             self.process.kill()
 
 
-def fitted(url: str) -> dict[str, Any]:
-    """Fit in a process of its own (its peak memory is the fit's) and return its figures."""
+def fitted(url: str, earlier: dict[str, Any] | None) -> dict[str, Any]:
+    """Fit in a process of its own (its peak memory is the fit's) and return its figures; or, given
+    the `earlier` figures of this size and a kept Redis holding that fit, reuse the fit and its figures."""
     context = multiprocessing.get_context("spawn")
     mine, theirs = context.Pipe()
-    process = context.Process(target=fit_process, args=(url, theirs))
+    process = context.Process(target=fit_process, args=(url, theirs, earlier is not None))
     process.start()
     figures = mine.recv()
     process.join()
+    if figures["fit_reused"]:
+        assert earlier is not None
+        figures |= {key: earlier[key] for key in FIT_FIGURES}
+        figures["fit_reused"] = earlier.get("fit_reused") or earlier["run_at"]
     return figures
 
 
@@ -98,11 +107,14 @@ def run_size(size: int, model_dir: Path) -> dict[str, Any]:
     """Every figure for a KB of `size` entries."""
     started = time.monotonic()
     entries = synthetic_kb(size, model_dir)
-    with throwaway_redis() as url:
+    kept = OUT / f"kb_redis_{size}" if size >= KEEP_FIT_FROM else None
+    with throwaway_redis(kept) as url:
         store = KBStore(client(url))
-        store.save(entries, replace=True)
-        figures = fitted(url)
-        print(f"{size}: fitted in {figures['fit_s']:.0f} s (peak RSS {figures['fit_peak_mb']:.0f} MB)", flush=True)
+        store.save(entries, replace=True)  # the synthetic KB again, without an earlier run's edits
+        recorded_before = OUT / f"kb_scale_{size}.json"
+        figures = fitted(url, recorded(recorded_before) if kept and recorded_before.exists() else None)
+        how = f"fit reused (made {figures['fit_reused']})" if figures["fit_reused"] else "fitted"
+        print(f"{size}: {how} in {figures['fit_s']:.0f} s (peak RSS {figures['fit_peak_mb']:.0f} MB)", flush=True)
         replicas = [Replica(url), Replica(url)]
         try:
             first = replicas[0]
@@ -168,7 +180,8 @@ def table(results: list[dict[str, Any]]) -> str:
         row("machine load (5-minute average, 2 cores)", lambda r: f"{r['load']:.1f}"),
         row("question variants (with titles)", lambda r: f"{r['size'] * (VARIANTS + 1):,}"),
         row("search", lambda r: "approximate (HNSW)" if r["approximate"] else "exact"),
-        row("fit, s (one process, 1 torch thread)", lambda r: f"{r['fit_s']:.0f}"),
+        row("fit, s (one process, 1 torch thread)",
+            lambda r: f"{r['fit_s']:.0f}" + (f" (fit reused from {r['fit_reused']})" if r.get("fit_reused") else "")),
         row("fit, peak RSS MB (before fitting)", lambda r: f"{r['fit_peak_mb']:.0f} ({r['rss_before_fit_mb']:.0f})"),
         row("fit stored in Redis: MB, s", lambda r: f"{r['stored_mb']:.0f}, {r['store_s']:.1f}"),
         row("replica start (loads the fit), s", lambda r: " / ".join(f"{s:.1f}" for s in r["load_s"])),
