@@ -43,6 +43,7 @@ class BareBot:
 
     url: str
     process: subprocess.Popen[bytes]
+    log: Path
 
     @property
     def pid(self) -> int:
@@ -50,7 +51,7 @@ class BareBot:
 
     def ready(self) -> BareBot:
         """Wait until it answers (loading its models takes a minute or more); itself."""
-        wait_until_answers(self.url, self._exited, 900.0, str(BARE_DIR.parent / "bare-rasa.log"))
+        wait_until_answers(self.url, self._exited, 900.0, str(self.log))
         return self
 
     def _exited(self) -> str | None:
@@ -67,11 +68,12 @@ def bare_bot(folder: Path = BARE_DIR) -> Iterator[BareBot]:
     """
     model = bare_model(folder)
     port = free_port()
-    with open(folder.parent / "bare-rasa.log", "w") as log:
+    log_path = folder.parent / "bare-rasa.log"
+    with open(log_path, "w") as log:
         process = subprocess.Popen([str(RASA), "run", "--model", str(model), "--port", str(port)], cwd=folder,
                                    env=ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        yield BareBot(f"http://localhost:{port}", process)
+        yield BareBot(f"http://localhost:{port}", process, log_path)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

@@ -2,11 +2,11 @@
 and how busy the machine's cores were meanwhile.
 
 Each layout gets its own stack (bench.stack), warmed up and left to settle, then SESSIONS customer
-sessions at once,
-each MESSAGES turns (a greeting, then a KB question, alternately) through Rasa's REST channel on
-the usual port. CPU comes from /proc: the whole machine's busy share of all its cores, and each
-service's processes' CPU time over the run (100% = one core). On a machine whose cores the one
-Rasa process already fills, a second replica cannot add throughput: the figures say whether it did.
+sessions at once, each MESSAGES turns (a greeting, then a KB question, alternately) through Rasa's
+REST channel on the usual port. CPU comes from /proc: the whole machine's busy share of all its
+cores, and each service's processes' CPU time over the run (100% = one core). On a machine whose
+cores the one Rasa process already fills, a second replica cannot add throughput: the figures say
+whether it did.
 Output: .data/bench/replicas.md.
 
 Why settle: after it answers, each desk prepares its overlap check and the publish gate in the

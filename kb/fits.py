@@ -3,11 +3,11 @@
 Keys:
   * `kb:fit:latest`  string: the cache key (kb.index.cache_key) of the newest stored fit.
   * `kb:fit:{key}`   list of byte parts: that fit (kb.fits.dumps): torch.save of the tuned layers'
-    weights (~14 MB for MiniLM's top 2 layers), the ids and class vectors (1.5 kB per entry, half that for an
-    approximate fit's float16 ones), then
-    the FAISS search indexes, serialised, cut into parts of PART_BYTES (8 MB; a Redis value must
-    stay under 512 MB, and 100,000 entries' variant graph is ~500 MB). An exact index holds 1.5 kB
-    per question variant, an approximate one ~0.7 kB. Only the latest fit is kept.
+    weights (~14 MB for MiniLM's top 2 layers), the ids and class vectors (1.5 kB per entry, half
+    that for an approximate fit's float16 ones), then the FAISS search indexes, serialised, cut
+    into parts of PART_BYTES (8 MB; a Redis value must stay under 512 MB, and 100,000 entries'
+    variant graph is ~500 MB). An exact index holds 1.5 kB per question variant, an approximate
+    one ~0.7 kB. Only the latest fit is kept.
   * `kb:fit:lock`    a redis-py Lock (SET NX PX with a token): held by the one process fitting,
     extended while the fit runs, so a fitter that dies frees it within LOCK_LEASE seconds.
 """

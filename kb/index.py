@@ -84,7 +84,7 @@ def cache_key(entries: Sequence[Entry], config: RetrievalConfig, model_name: str
     settings = asdict(config)
     del settings["thresholds"]
     # Rows as tuples (the same JSON as lists, so the same key): 100,000 new lists set off garbage
-    # collections over the whole heap, and the key took 1.3 s with the GIL held instead of 0.5 s
+    # collections over the whole heap, and the key took 1.3 s with the GIL held instead of 0.37 s
     # (2026-11-30), stalling every question of the process. Sorted by id, which is unique.
     content = {
         "model": model_name,
