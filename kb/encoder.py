@@ -18,7 +18,7 @@ class Encoder:
 
     def __init__(self, model: str, threads: int = 1) -> None:
         self.model_name = model
-        self._threads = threads
+        self.threads = threads  # torch intra-op threads (kb.fitter gives its child the same)
         self._model = None
         self._lock = threading.Lock()
 
@@ -30,7 +30,7 @@ class Encoder:
         from sentence_transformers import SentenceTransformer
 
         # Default threading on a 2-core machine made one query ~60x slower (bench/ measures it).
-        torch.set_num_threads(self._threads)
+        torch.set_num_threads(self.threads)
         return SentenceTransformer(self.model_name, device="cpu")
 
     @property

@@ -1,124 +1,58 @@
 """Fits shared through Redis: made once per KB content by whichever process holds the lock, loaded by all.
 
+A fit of more than `apart_above` entries is made in a child process (kb.fitter), so the serving
+process that took the lock holds no more memory than the others; a smaller one in the process.
+
 Keys:
   * `kb:fit:latest`  string: the cache key (kb.index.cache_key) of the newest stored fit.
-  * `kb:fit:{key}`   list of byte parts: that fit (kb.fits.dumps): torch.save of the tuned layers'
-    weights (~14 MB for MiniLM's top 2 layers), the ids and class vectors (1.5 kB per entry, half
-    that for an approximate fit's float16 ones), then the FAISS search indexes, serialised, cut
-    into parts of PART_BYTES (8 MB; a Redis value must stay under 512 MB, and 100,000 entries'
-    variant graph is ~500 MB). An exact index holds 1.5 kB per question variant, an approximate
-    one ~0.7 kB. Only the latest fit is kept.
+  * `kb:fit:{key}`   list of byte parts: that fit (kb.fit_parts.dumps): torch.save of the tuned
+    layers' weights (~14 MB for MiniLM's top 2 layers), the ids and class vectors (1.5 kB per
+    entry, half that for an approximate fit's float16 ones), then the FAISS search indexes,
+    serialised, cut into parts of kb.fit_parts.PART_BYTES (8 MB; a Redis value must stay under
+    512 MB, and 100,000 entries' variant graph is ~500 MB). An exact index holds 1.5 kB per
+    question variant, an approximate one ~0.7 kB. Only the latest fit is kept.
+  * `kb:fit:{key}:making`  the same list while it is being stored, part by part; renamed to
+    `kb:fit:{key}` when complete. It expires MAKING_TTL seconds after its last part, so a
+    process that dies while storing leaves nothing behind for long.
   * `kb:fit:lock`    a redis-py Lock (SET NX PX with a token): held by the one process fitting,
     extended while the fit runs, so a fitter that dies frees it within LOCK_LEASE seconds.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-import faiss
-import numpy as np
 import redis
-import torch
 from redis.exceptions import LockError
 
 from kb.encoder import Encoder
 from kb.entry import Entry
-from kb.finetune import TunedEncoder
-from kb.index import Fit, cache_key
+from kb.fit_parts import dumps, loads
+from kb.fitter import made_apart
+from kb.index import APPROXIMATE_ABOVE, Fit, cache_key
 from kb.retrieval_config import RetrievalConfig
 
 LATEST_KEY = "kb:fit:latest"
 LOCK_KEY = "kb:fit:lock"
 LOCK_LEASE = 60.0  # seconds
 WAIT_POLL = 0.5  # seconds between looks while another process makes the first fit
-# A stored fit's list items (a Redis value may hold 512 MB). Small, because loading holds a part,
-# and redis-py's copies of it, beside the index being read. Measured 2026-11-30 (a 300,000-vector
-# HNSW graph, 188 MB serialised, loaded in a fresh process; peak = VmHWM): streamed through
-# _PartsReader the peak was 243 MB above the loaded graph with 64 MB parts, 29 MB with 8 MB parts;
-# deserialised from a whole copy (as before), 375 MB.
-PART_BYTES = 8 << 20
+MAKING_TTL = 600  # seconds a fit being stored is kept after its last part arrived
+# Fits of more entries are made in a child process (kb.fitter). Measured 2026-11-30: made in a
+# serving replica's refit thread, the fit of 10,000 entries took 6 min and left that replica at
+# 1,054 MB against the other's 706; 100,000's runs 50 min and peaks at 1.65 GB on its own. A child
+# costs ~13 s of CPU and ~470 MB to start (torch, transformers and the model), more than a fit up
+# to this size adds in-process for its seconds to minutes (the sample KB, `make eval`'s sets).
+APART_ABOVE = APPROXIMATE_ABOVE
 
 log = logging.getLogger(__name__)
 
 
 def fit_key(key: str) -> str:
     return f"kb:fit:{key}"
-
-
-def _serialised(index: faiss.Index | None) -> np.ndarray:
-    return faiss.serialize_index(index) if index is not None else np.zeros(0, np.uint8)
-
-
-def dumps(fit: Fit) -> list[bytes | memoryview]:
-    """A fit as byte parts (the frozen lower layers are the base model's, so they are not included).
-
-    The indexes' parts are views of their serialisation, not copies.
-    """
-    indexes = [_serialised(fit.variant_index), _serialised(fit.class_index)]
-    buffer = io.BytesIO()
-    torch.save({
-        "key": fit.key, "ids": list(fit.ids), "digests": list(fit.digests), "top": fit.encoder.top.state_dict(),
-        "classes": torch.from_numpy(fit.classes), "owners": torch.from_numpy(fit.owners),
-        "index_bytes": [len(raw) for raw in indexes], "part_bytes": PART_BYTES,
-    }, buffer)
-    parts: list[bytes | memoryview] = [buffer.getvalue()]
-    for raw in indexes:
-        view = raw.data  # a memoryview of the serialisation
-        parts += [view[i:i + PART_BYTES] for i in range(0, len(raw), PART_BYTES)]
-    return parts
-
-
-class _PartsReader:
-    """One serialised index read from its consecutive stored parts, as faiss asks for it (a block
-    of at most 1 MB a call): the serialisation is never held whole beside the index it becomes.
-    At 100,000 entries (bench-kb, 2026-11-30) deserialising a whole copy put a replica's peak at
-    2,080 MB against 1,555 MB once loaded."""
-
-    def __init__(self, read_part: Callable[[int], bytes], position: int) -> None:
-        self._read_part = read_part
-        self._position = position
-        self._part = memoryview(b"")
-        self._at = 0
-
-    def __call__(self, size: int) -> bytes:
-        chunks = []
-        while size > 0:
-            if self._at == len(self._part):
-                self._part, self._at = memoryview(self._read_part(self._position)), 0
-                self._position += 1
-            taken = self._part[self._at:self._at + size]
-            chunks.append(taken)
-            self._at += len(taken)
-            size -= len(taken)
-        return b"".join(chunks)
-
-
-def loads(read_part: Callable[[int], bytes], encoder: Encoder, config: RetrievalConfig) -> Fit:
-    """A fit from the parts of `dumps` (read one at a time, each index streamed into faiss), its
-    tuned layers on top of `encoder`'s model."""
-    state = torch.load(io.BytesIO(read_part(0)), weights_only=True)
-    tuned_layers = config.finetune.tuned_layers if config.finetune.enabled else 0
-    tuned = TunedEncoder(encoder.model, tuned_layers, config.max_tokens)
-    tuned.top.load_state_dict(state["top"])
-    tuned.top.requires_grad_(False)
-    position = 1
-    indexes: list[faiss.Index | None] = []
-    for size in state["index_bytes"]:
-        # faiss's type stubs leave out its Python-callback reader.
-        reader = faiss.PyCallbackIOReader(_PartsReader(read_part, position))  # type: ignore[attr-defined]
-        indexes.append(faiss.read_index(reader) if size else None)
-        # The parts this index was cut into (fits stored before part_bytes was recorded: 64 MB).
-        position += -(-size // state.get("part_bytes", 64 << 20))
-    variant_index, class_index = indexes
-    assert variant_index is not None
-    return Fit(state["key"], tuple(state["ids"]), tuple(state["digests"]), tuned, state["classes"].numpy(),
-               state["owners"].numpy().astype(np.int64), variant_index, class_index)
 
 
 def fit_lock(client: redis.Redis) -> redis.lock.Lock:
@@ -148,10 +82,12 @@ def kept(lock: redis.lock.Lock) -> Iterator[None]:
 class FitStore:
     """Stores, loads and (under the lock) makes fits."""
 
-    def __init__(self, client: redis.Redis, encoder: Encoder, config: RetrievalConfig) -> None:
+    def __init__(self, client: redis.Redis, encoder: Encoder, config: RetrievalConfig,
+                 apart_above: int = APART_ABOVE) -> None:
         self._redis = client
         self._encoder = encoder
         self._config = config
+        self._apart_above = apart_above
 
     def key_for(self, entries: Sequence[Entry]) -> str:
         """The key a fit of `entries` is stored under."""
@@ -180,12 +116,24 @@ class FitStore:
 
     def store(self, fit: Fit) -> None:
         """Keep `fit` as the latest; the previous one is dropped."""
+        self._store_parts(fit.key, dumps(fit))
+
+    def _store_parts(self, key: str, parts: Iterable[bytes | memoryview]) -> None:
+        """Keep the fit whose byte parts are `parts` as the latest, under `key`.
+
+        Each part is sent as it comes (a fit is never buffered whole for one command), to a
+        list that becomes the fit only once complete, so no reader sees part of one.
+        """
+        making = f"{fit_key(key)}:making"
+        self._redis.delete(making)
+        for part in parts:
+            self._redis.pipeline(transaction=False).rpush(making, part).expire(making, MAKING_TTL).execute()
         previous = self.latest_key()
         pipe = self._redis.pipeline(transaction=True)
-        pipe.delete(fit_key(fit.key))
-        pipe.rpush(fit_key(fit.key), *dumps(fit))
-        pipe.set(LATEST_KEY, fit.key)
-        if previous and previous != fit.key:
+        pipe.rename(making, fit_key(key))
+        pipe.persist(fit_key(key))
+        pipe.set(LATEST_KEY, key)
+        if previous and previous != key:
             pipe.delete(fit_key(previous))
         pipe.execute()
 
@@ -197,14 +145,20 @@ class FitStore:
             return None
         try:
             # Checked under the lock: a fit stored just before it was taken is not made again.
-            found = self.load(self.key_for(entries))
+            key = self.key_for(entries)
+            found = self.load(key)
             if found is not None:
                 return found
             started = time.perf_counter()
             with kept(lock):
-                fit = Fit.make(entries, self._encoder, self._config)
-            self.store(fit)
-            log.info("fitted %d entries in %.1f s", len(entries), time.perf_counter() - started)
+                if len(entries) > self._apart_above:
+                    self._store_parts(key, made_apart(entries, self._encoder, self._config))
+                    fit = self.load(key)
+                else:
+                    fit = Fit.make(entries, self._encoder, self._config)
+                    self.store(fit)
+            log.info("fitted %d entries in %.1f s%s", len(entries), time.perf_counter() - started,
+                     " in a child process" if len(entries) > self._apart_above else "")
             return fit
         finally:
             try:

@@ -8,6 +8,7 @@ import pytest
 from tests.small_kb import SMALL_KB, config, encoder, small_index  # noqa: F401  (shared fixtures)
 
 import kb.finetune
+import kb.fit_parts
 import kb.fits
 import kb.index
 from kb.finetune import training_sample
@@ -48,7 +49,7 @@ def test_a_sampled_fit_ranks_its_own_variants_as_the_whole_fit(sampled_index, sm
 
 def test_a_stored_fit_in_several_parts_loads_as_it_was_made(
         redis_client, encoder, config, sampled_index, monkeypatch) -> None:  # noqa: F811
-    monkeypatch.setattr(kb.fits, "PART_BYTES", 1000)  # the variant index spans several list items
+    monkeypatch.setattr(kb.fit_parts, "PART_BYTES", 1000)  # the variant index spans several list items
     fits = FitStore(redis_client, encoder, config)
     fits.store(sampled_index.fit)
     assert redis_client.llen(kb.fits.fit_key(sampled_index.fit.key)) > 3
@@ -64,7 +65,7 @@ def test_a_stored_fit_in_several_parts_loads_as_it_was_made(
 def test_a_large_kbs_fit_in_several_parts_loads_as_it_was_made(
         redis_client, encoder, config, monkeypatch) -> None:  # noqa: F811
     monkeypatch.setattr(kb.index, "APPROXIMATE_ABOVE", 0)  # fitted as a large KB: two HNSW graphs
-    monkeypatch.setattr(kb.fits, "PART_BYTES", 1000)  # each graph spans several list items
+    monkeypatch.setattr(kb.fit_parts, "PART_BYTES", 1000)  # each graph spans several list items
     fit = Fit.make(SMALL_KB, encoder, config)
     assert fit.approximate and fit.classes.dtype == np.float16
     fits = FitStore(redis_client, encoder, config)
