@@ -96,10 +96,11 @@ bench: setup train ## Latency and throughput against a bare `rasa init` bot (.da
 	$(APP_PY) -m bench.replicas
 
 SIZES ?= 1000 10000 100000
-bench-kb: setup ## KB scale at SIZES entries, RSS over 50 refits, the publish gate's time (.data/bench/kb_*.md; hours at 100,000)
+bench-kb: setup ## KB scale at SIZES entries, RSS over 50 refits, the publish gate's time, a patched entry's confidence (.data/bench/kb_*.md; hours at 100,000)
 	$(APP_PY) -m bench.kb_scale $(SIZES)
 	$(APP_PY) -m bench.kb_refits 50 10
 	$(APP_PY) -m bench.kb_gate
+	$(APP_PY) -m bench.kb_discount
 
 MINUTES ?= 30
 soak: setup train ## Traffic with faults for MINUTES (default 30); .data/soak/report.md with plots

@@ -166,6 +166,8 @@ class KnowledgeBase:
                     fit = self._refitter.submit(self._fits.obtain, list(snapshot.entries.values())).result()
                     index = index_for(fit, snapshot.entries, self._config)
                     self._serving = Serving(snapshot.version, snapshot.mark, snapshot.entries, index)
+                    del fit, index, snapshot
+                    release_memory()  # what loading the fit left in the allocator's free lists
                     threading.Thread(target=self._follow, daemon=True, name="kb-follow").start()
             serving = self._at_hand()
         return serving

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from tests.small_kb import SMALL_KB, config, encoder, make_entry, small_index  # noqa: F401  (shared fixtures)
 
+import kb.finetune
 import kb.index
-from kb.index import Fit, RetrievalIndex
+from kb.index import PATCH_DISCOUNT, Fit, RetrievalIndex
 
 GIFT_CARDS = make_entry("gift-cards", "Do you sell gift cards?", [
     "Can I buy a gift card?", "Do you have gift vouchers?", "How do I redeem a gift card?",
@@ -49,6 +50,15 @@ def test_a_patched_entry_is_not_more_confident_than_after_the_refit(small_index,
         before, after = patched.search(question)[0], rebuilt.search(question)[0]
         assert before.entry_id == after.entry_id == GIFT_CARDS.id
         assert before.score <= after.score + 0.02, question
+
+
+def test_the_discount_shrinks_with_the_share_of_the_kb_a_refit_trains_on(small_index, monkeypatch) -> None:  # noqa: F811
+    patched = small_index.patched({GIFT_CARDS.id: GIFT_CARDS})
+    whole = patched.search(PARAPHRASES[0])[0]  # a KB trained on whole: the whole discount
+    monkeypatch.setattr(kb.finetune, "FIT_SAMPLE_ENTRIES", len(SMALL_KB) // 2)
+    half = patched.search(PARAPHRASES[0])[0]  # a refit would train on half the entries
+    assert whole.entry_id == half.entry_id == GIFT_CARDS.id
+    assert half.score == pytest.approx(whole.score + PATCH_DISCOUNT / 2, abs=1e-6)
 
 
 def test_the_patched_index_is_left_as_it_was(small_index, changed) -> None:  # noqa: F811
