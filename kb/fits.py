@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 import redis
 from redis.exceptions import LockError
@@ -152,7 +152,8 @@ class FitStore:
             started = time.perf_counter()
             with kept(lock):
                 if len(entries) > self._apart_above:
-                    self._store_parts(key, made_apart(entries, self._encoder, self._config))
+                    with closing(made_apart(entries, self._encoder, self._config)) as parts:
+                        self._store_parts(key, parts)  # a failure here ends the child at once
                     fit = self.load(key)
                 else:
                     fit = Fit.make(entries, self._encoder, self._config)

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import IO
 
 from kb.encoder import Encoder
@@ -30,6 +30,9 @@ from kb.retrieval_config import RetrievalConfig
 
 _LENGTH = struct.Struct("<Q")  # each part's length, before it
 COMMAND = [sys.executable, "-m", "kb.fitter"]  # the child (this module's `main`)
+# The child's CPU priority is lowered by this much: it is background work, and on a machine with
+# few cores the questions of the serving processes should get a core before it does.
+NICENESS = 10
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ def _read_part(stream: IO[bytes]) -> bytes:
     return part
 
 
-def made_apart(entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> Iterator[bytes]:
+def made_apart(entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> Generator[bytes, None, None]:
     """The byte parts of a fit of `entries`, made by a child process, as it sends them.
 
     RuntimeError if the child fails (its log is on this process's stderr); a caller that stops
@@ -92,6 +95,7 @@ def main() -> None:
     parts = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s kb.fitter[%(process)d] %(message)s")
+    os.nice(NICENESS)
     stdin = sys.stdin.buffer
     entries, model_name, threads, config = pickle.loads(_read_part(stdin))
     threading.Thread(target=_exit_when_orphaned, args=(stdin.fileno(),), daemon=True).start()
