@@ -14,6 +14,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import redis
+
 from bench.kb_common import client, peak_rss_mb, rss_mb
 from bench.kb_synthetic import customer_phrasing, edit
 from infra.settings import load_settings
@@ -41,6 +43,12 @@ def queries(entries: list[Entry], count: int, seed: int) -> list[tuple[str, str]
 def _encoder() -> Encoder:
     settings = load_settings()
     return Encoder(settings.embedding_model, settings.torch_threads)
+
+
+def stored_mb(redis_client: redis.Redis, key: str) -> float:
+    """The size of a stored fit's parts (read one at a time)."""
+    name = fit_key(key)
+    return sum(len(redis_client.lindex(name, i) or b"") for i in range(redis_client.llen(name))) / 2**20
 
 
 def fit_process(url: str, result: Connection, reuse: bool = False) -> None:
