@@ -69,7 +69,7 @@ def fit_process(url: str, result: Connection, reuse: bool = False) -> None:
         started = time.perf_counter()
         fits.store(fit)
         figures["store_s"] = time.perf_counter() - started
-        figures["stored_mb"] = sum(len(p) for p in store.client.lrange(fit_key(fit.key), 0, -1)) / 2**20
+    figures["stored_mb"] = stored_mb(store.client, fit.key)  # of a reused fit too: its parts are at hand
     index = RetrievalIndex(fit, config)
     rng = random.Random(1)
     patch_ms = []

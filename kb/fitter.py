@@ -1,8 +1,8 @@
 """A fit made in a process of its own (`python -m kb.fitter`), so the process asking for it never
 holds the fit's working memory (kb.fits decides when: FitStore's `apart_above`).
 
-The pipe, one way each: the parent writes the pickled job (entries, model, threads, config) to
-the child's stdin and keeps it open; the child fits and writes the fit's byte parts
+The pipe, one way each: the parent writes the job (model, threads, config, then the entries one
+by one, pickled) to the child's stdin and keeps it open; the child fits and writes the fit's byte parts
 (kb.fit_parts.dumps) to its stdout, each after its length, then an empty one, and exits. The
 parent takes the parts one at a time (kb.fits stores each as it comes), so neither side holds a
 second copy of the fit. A child whose stdin closes before it is done (its parent died) exits at
@@ -54,18 +54,28 @@ def _read_part(stream: IO[bytes]) -> bytes:
     return part
 
 
+def send_job(stream: IO[bytes], entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> None:
+    """Write a fitting child's job to `stream`: its settings, then the entries one by one.
+
+    Entry by entry, because one pickle of 100,000 entries held ~170 MB (its memo and its bytes)
+    in the asking process for as long as the fit ran (bench-kb, 2026-11-30).
+    """
+    _write_part(stream, pickle.dumps((len(entries), encoder.model_name, encoder.threads, config)))
+    for entry in entries:
+        _write_part(stream, pickle.dumps(entry))
+    stream.flush()
+
+
 def made_apart(entries: Sequence[Entry], encoder: Encoder, config: RetrievalConfig) -> Generator[bytes, None, None]:
     """The byte parts of a fit of `entries`, made by a child process, as it sends them.
 
     RuntimeError if the child fails (its log is on this process's stderr); a caller that stops
     reading ends the child.
     """
-    job = pickle.dumps((list(entries), encoder.model_name, encoder.threads, config))
     child = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert child.stdin is not None and child.stdout is not None
     try:
-        _write_part(child.stdin, job)
-        child.stdin.flush()
+        send_job(child.stdin, entries, encoder, config)
         while part := _read_part(child.stdout):
             yield part
         if child.wait() != 0:
@@ -97,7 +107,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s kb.fitter[%(process)d] %(message)s")
     os.nice(NICENESS)
     stdin = sys.stdin.buffer
-    entries, model_name, threads, config = pickle.loads(_read_part(stdin))
+    count, model_name, threads, config = pickle.loads(_read_part(stdin))
+    entries = [pickle.loads(_read_part(stdin)) for _ in range(count)]
     threading.Thread(target=_exit_when_orphaned, args=(stdin.fileno(),), daemon=True).start()
     started = time.perf_counter()
     fit = Fit.make(entries, Encoder(model_name, threads), config)

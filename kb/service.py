@@ -242,7 +242,11 @@ class KnowledgeBase:
             if self._refit.done():
                 finished, self._refit = self._refit, None
                 fit = finished.result()
-                if fit is not None and fit.key != serving.index.fit.key:
+                if fit is None:
+                    # Another process holds the fit lock: its fit will appear as the latest. Asked
+                    # again at once, every poll copied the entries (2 s of the GIL in 2 min at 100,000).
+                    self._last_change = time.monotonic()
+                elif fit.key != serving.index.fit.key:
                     self._swap(replace(serving, index=index_for(fit, serving.entries, self._config)))
                     del serving, fit, finished
                     release_memory()

@@ -3,7 +3,6 @@ made in-process, a failed or orphaned child leaves nothing half-made."""
 
 from __future__ import annotations
 
-import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from tests.small_kb import SMALL_KB, config, encoder, small_index  # noqa: F401 
 
 import kb.fitter
 import kb.fits
-from kb.fitter import COMMAND, _write_part
+from kb.fitter import COMMAND, send_job
 from kb.fits import LATEST_KEY, LOCK_KEY, FitStore, fit_key
 from kb.index import Fit, RetrievalIndex
 
@@ -63,7 +62,7 @@ def test_a_store_cut_short_leaves_the_previous_fit_serving(redis_client, encoder
 def test_a_child_whose_parent_is_gone_exits_without_fitting(encoder, config) -> None:  # noqa: F811
     child = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert child.stdin is not None and child.stdout is not None
-    _write_part(child.stdin, pickle.dumps((SMALL_KB, encoder.model_name, 1, config)))
+    send_job(child.stdin, SMALL_KB, encoder, config)
     child.stdin.close()  # as when the parent dies
     assert child.wait(timeout=60) == 1  # a fit would have ended with 0
     assert child.stdout.read() == b""  # not a part sent

@@ -152,3 +152,22 @@ def test_the_fit_lock_is_kept_while_a_long_fit_runs(redis_client, monkeypatch) -
         time.sleep(1.0)  # three leases
         assert lock.owned() and not kb.fits.fit_lock(redis_client).acquire(blocking=False)
     lock.release()
+
+
+def test_while_another_process_fits_a_replica_waits_for_its_fit_instead_of_asking_again(
+        stored, knowledge_base, redis_client, monkeypatch) -> None:
+    tries: list[float] = []
+    real = FitStore.fit_once
+    def counted(fits: FitStore, entries: list[Entry]) -> Fit | None:
+        tries.append(time.monotonic())
+        return real(fits, entries)
+    monkeypatch.setattr(FitStore, "fit_once", counted)
+    elsewhere = kb.fits.fit_lock(redis_client)
+    assert elsewhere.acquire(blocking=False)  # another process is fitting
+    replica = knowledge_base(refit_after=1.0)
+    replica.ask("hello")
+    stored.save_entry(GIFT_CARDS, "")
+    eventually(lambda: len(tries) >= 1, 10, "a refit tried")
+    time.sleep(2.5)
+    assert len(tries) <= 3  # after each refusal, the quiet delay again (not every 0.2 s poll)
+    elsewhere.release()
