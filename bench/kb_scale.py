@@ -29,6 +29,7 @@ from bench.kb_synthetic import VARIANTS, edit, synthetic_kb
 from bench.report import boxplot, plt, summary
 from infra.settings import load_settings
 from kb.store import KBStore, fingerprint
+from launcher.stack import KB_MEMORY
 
 SIZES = (1_000, 10_000, 100_000)
 QUIET_SECONDS = 20.0
@@ -251,6 +252,7 @@ def main() -> None:
     sizes = [int(s) for s in sys.argv[1:]] or list(SIZES)
     OUT.mkdir(parents=True, exist_ok=True)
     model_dir = Path(load_settings().embedding_model)
+    os.environ.update(KB_MEMORY)  # the serving processes' allocator, as the stack runs them
     for size in sizes:
         keep(run_size(size, model_dir))
         results = sorted((recorded(path) for path in OUT.glob("kb_scale_*.json")), key=lambda r: r["size"])

@@ -84,6 +84,11 @@ def test_the_rasa_token_is_on_no_command_line_and_still_guards_the_api(stack: St
     assert requests.get(url, params={"token": token}, timeout=10).status_code == 200
 
 
+def test_the_processes_holding_the_kb_index_run_with_few_malloc_arenas(stack: Stack):
+    for name in ("actions", "desk"):  # launcher.stack.KB_MEMORY
+        assert b"MALLOC_ARENA_MAX=2" in Path(f"/proc/{stack.pid(name)}/environ").read_bytes().split(b"\0"), name
+
+
 def test_a_request_for_a_person_while_the_action_server_is_down_becomes_a_ticket(stack: Stack):
     client = connect(stack.settings.redis)
     queue = HandoffQueue(client)
