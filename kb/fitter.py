@@ -11,6 +11,7 @@ once rather than fitting for nobody: at 100,000 entries that would be an hour an
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -87,7 +88,8 @@ def made_apart(entries: Sequence[Entry], encoder: Encoder, config: RetrievalConf
         if child.poll() is None:
             child.kill()
         child.wait()
-        child.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # what was left unsent to a dead child
+            child.stdin.close()
         child.stdout.close()
 
 
