@@ -452,9 +452,20 @@ def test_a_socketio_packet_over_the_limit_ends_that_connection_over_either_trans
     sid = json.loads(requests.get(url, timeout=30).text[1:])["sid"]
     assert requests.post(f"{url}&sid={sid}", data="40", timeout=30).status_code == 200
     requests.get(f"{url}&sid={sid}", timeout=30)  # the namespace's connect answer
-    polls: list[requests.Response] = []
-    poll = threading.Thread(target=lambda: polls.append(requests.get(f"{url}&sid={sid}", timeout=60)))
-    poll.start()  # as a real client always has one waiting
+
+    def keep_polling() -> None:
+        """As a real client: a poll always waiting, a ping answered, until the session is closed.
+        (One poll only, answered by a ping on a loaded machine, left the server's close waiting
+        for a poll to take its close packet, and the POST below unanswered.)"""
+        while True:
+            response = requests.get(f"{url}&sid={sid}", timeout=60)
+            packets = response.text.split("\x1e")
+            if response.status_code != 200 or "1" in packets:  # engine.io's close packet
+                return
+            if "2" in packets:
+                requests.post(f"{url}&sid={sid}", data="3", timeout=30)  # pong
+    poll = threading.Thread(target=keep_polling)
+    poll.start()
     assert requests.post(f"{url}&sid={sid}", data="42" + big, timeout=60).status_code == 400
     poll.join()
     assert requests.get(f"{url}&sid={sid}", timeout=30).status_code == 400  # the session is gone
