@@ -20,10 +20,9 @@ from pathlib import Path
 from bench.kb_common import OUT
 from bench.kb_synthetic import PATTERNS, VERBS, customer_phrasing, edit, synthetic_kb
 from infra.settings import load_settings
-from kb import finetune
 from kb.encoder import Encoder
 from kb.entry import Entry
-from kb.index import Fit, RetrievalIndex, patch_discount
+from kb.index import PATCH_DISCOUNT, Fit, RetrievalIndex, patch_discount
 from kb.retrieval_config import RetrievalConfig
 
 SIZES = (800, 3_000)
@@ -56,7 +55,7 @@ def measure(size: int, encoder: Encoder, config: RetrievalConfig, model_dir: Pat
             excess.append(scores[0] + discount - scores[1])
         first["patched"] += before[0].entry_id == entry.id
         first["refitted"] += after[0].entry_id == entry.id
-    return (f"| {size:,} | {min(1.0, finetune.FIT_SAMPLE_ENTRIES / size):.2f} | {statistics.mean(excess):+.3f} "
+    return (f"| {size:,} | {discount / PATCH_DISCOUNT:.2f} | {statistics.mean(excess):+.3f} "
             f"({min(excess):+.3f} to {max(excess):+.3f}) | {discount:.3f} | "
             f"{first['patched']} / {first['refitted']} of {NEW} |")
 

@@ -149,9 +149,9 @@ class FitStore:
             found = self.load(key)
             if found is not None:
                 return found
-            started = time.perf_counter()
+            started, apart = time.perf_counter(), len(entries) > self._apart_above
             with kept(lock):
-                if len(entries) > self._apart_above:
+                if apart:
                     with closing(made_apart(entries, self._encoder, self._config)) as parts:
                         self._store_parts(key, parts)  # a failure here ends the child at once
                     fit = self.load(key)
@@ -159,7 +159,7 @@ class FitStore:
                     fit = Fit.make(entries, self._encoder, self._config)
                     self.store(fit)
             log.info("fitted %d entries in %.1f s%s", len(entries), time.perf_counter() - started,
-                     " in a child process" if len(entries) > self._apart_above else "")
+                     " in a child process" if apart else "")
             return fit
         finally:
             try:
